@@ -1,0 +1,4 @@
+//! The `kyc` subcommands, one module each.
+
+pub mod check;
+pub mod eval;
