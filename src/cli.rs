@@ -1,4 +1,7 @@
 //! The `kyc` subcommands, one module each.
 
 pub mod check;
+pub mod data;
 pub mod eval;
+pub mod migrate;
+pub mod serve;

@@ -15,6 +15,10 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the service (SQLite and an encrypted local store in ./data by default).
+    Serve(cli::serve::ServeArgs),
+    /// Apply the database migrations and exit.
+    Migrate(cli::migrate::MigrateArgs),
     /// Check image files without a server (see docs/check-contract.md).
     Check(cli::check::CheckArgs),
     /// Score the checker on a labelled folder with a manifest.jsonl.
@@ -24,6 +28,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Serve(args) => cli::serve::run(args),
+        Command::Migrate(args) => cli::migrate::run(args),
         Command::Check(args) => cli::check::run(args),
         Command::Eval(args) => cli::eval::run(args),
     };

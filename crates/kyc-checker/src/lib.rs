@@ -6,7 +6,9 @@
 
 pub mod report;
 
-pub use report::{CheckRequest, Corners, Extracted, FieldLocation, Limits, Metrics, Reason, Report};
+pub use report::{
+    CheckRequest, Corners, Extracted, FieldLocation, Limits, Metrics, Reason, Report,
+};
 
 /// The checker's answer plus the decoded, upright image, so later stages
 /// (OCR) do not decode the file twice. `image` is `None` when the bytes

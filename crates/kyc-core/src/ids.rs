@@ -17,7 +17,9 @@ pub struct ParseIdError {
 macro_rules! uuid_id {
     ($name:ident, $what:literal) => {
         #[doc = concat!("The id of a ", $what, ": a UUIDv7, so ids sort by creation time.")]
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+        )]
         #[serde(transparent)]
         pub struct $name(Uuid);
 
@@ -96,14 +98,16 @@ impl FromStr for CaseReference {
     type Err = ParseIdError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let upper = s.trim().to_ascii_uppercase();
-        let body = upper
-            .strip_prefix("KYC-")
-            .ok_or(ParseIdError { what: "case reference" })?;
+        let body = upper.strip_prefix("KYC-").ok_or(ParseIdError {
+            what: "case reference",
+        })?;
         let valid = body.len() == Self::LEN && body.bytes().all(|b| Self::ALPHABET.contains(&b));
         if valid {
             Ok(Self(upper))
         } else {
-            Err(ParseIdError { what: "case reference" })
+            Err(ParseIdError {
+                what: "case reference",
+            })
         }
     }
 }
@@ -139,7 +143,10 @@ mod tests {
             assert!(r.as_str().starts_with("KYC-"));
             assert_eq!(r.as_str().len(), 12);
             assert!(!r.as_str()[4..].contains(['0', '1', 'I', 'L', 'O', 'U']));
-            assert_eq!(r.as_str().to_lowercase().parse::<CaseReference>().unwrap(), r);
+            assert_eq!(
+                r.as_str().to_lowercase().parse::<CaseReference>().unwrap(),
+                r
+            );
         }
         assert!("KYC-SHORT".parse::<CaseReference>().is_err());
         assert!("ABC-7F3K9Q2M".parse::<CaseReference>().is_err());

@@ -128,7 +128,11 @@ mod tests {
         let finals: Vec<_> = CaseStatus::ALL.iter().filter(|s| s.is_final()).collect();
         assert_eq!(
             finals,
-            [&CaseStatus::Approved, &CaseStatus::Rejected, &CaseStatus::Expired]
+            [
+                &CaseStatus::Approved,
+                &CaseStatus::Rejected,
+                &CaseStatus::Expired
+            ]
         );
     }
 }

@@ -6,6 +6,7 @@
 pub mod clock;
 pub mod ids;
 pub mod kinds;
+pub mod lifecycle;
 pub mod locale;
 pub mod reasons;
 pub mod sla;

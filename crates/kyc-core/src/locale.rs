@@ -18,7 +18,8 @@ pub enum Locale {
 }
 
 impl Locale {
-    pub const ALL: &'static [Locale] = &[Locale::En, Locale::Az, Locale::Ru, Locale::Tr, Locale::Kk];
+    pub const ALL: &'static [Locale] =
+        &[Locale::En, Locale::Az, Locale::Ru, Locale::Tr, Locale::Kk];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -53,7 +54,9 @@ impl FromStr for Locale {
             .iter()
             .copied()
             .find(|l| l.as_str() == s)
-            .ok_or(crate::InvalidValue("locale must be one of en, az, ru, tr, kk"))
+            .ok_or(crate::InvalidValue(
+                "locale must be one of en, az, ru, tr, kk",
+            ))
     }
 }
 

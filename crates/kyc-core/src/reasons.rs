@@ -311,7 +311,11 @@ mod tests {
             Verdict::Review
         );
         assert_eq!(
-            Verdict::of([ReasonCode::MrzInvalid, ReasonCode::Underage, ReasonCode::Glare]),
+            Verdict::of([
+                ReasonCode::MrzInvalid,
+                ReasonCode::Underage,
+                ReasonCode::Glare
+            ]),
             Verdict::Reject
         );
     }

@@ -165,7 +165,10 @@ mod tests {
         assert!(PlayerId::try_from("a".repeat(129)).is_err());
         assert!(PlayerId::try_from("a\nb".to_owned()).is_err());
         assert!(PlayerId::try_from(" padded".to_owned()).is_err());
-        assert_eq!(format!("{:?}", PlayerId::try_from("secret".to_owned()).unwrap()), "PlayerId(..)");
+        assert_eq!(
+            format!("{:?}", PlayerId::try_from("secret".to_owned()).unwrap()),
+            "PlayerId(..)"
+        );
     }
 
     #[test]
