@@ -107,3 +107,6 @@ impl Database {
         &self.pool
     }
 }
+
+#[cfg(feature = "testing")]
+pub mod testing;
