@@ -1,216 +1,50 @@
-//! STUB of the vault API for compiling the server; replaced by the real crate on merge.
-//! It does NOT encrypt.
-use std::collections::HashMap;
-use std::fmt;
-use std::path::PathBuf;
-use std::str::FromStr;
-use std::sync::Mutex;
+//! Envelope encryption for KYC documents and the object stores that keep the
+//! ciphertext. Nothing outside this crate ever sees a data key.
+//!
+//! # Scheme
+//!
+//! [`Keyring::seal`] draws a fresh random 32-byte **data key** and 12-byte
+//! **nonce** for every object and encrypts with AES-256-GCM (via `aws-lc-rs`).
+//! The caller's AAD (the document id) is authenticated but not stored, so an
+//! object only opens on the record it was sealed for. The data key is then
+//! wrapped with AES-KW (RFC 3394, no padding) under the keyring's active
+//! 256-bit **master key**, giving 40 bytes.
+//!
+//! The [`Envelope`] (master key id, wrapped data key, nonce) is stored in the
+//! database row; the object bytes go to an [`ObjectStore`]. Consequences:
+//! rotating the master key ([`Keyring::rewrap`]) rewrites 40 bytes per row and
+//! never touches objects, and deleting the row crypto-shreds the object even
+//! where the store (or its backups) keeps the ciphertext.
+//!
+//! # Stored object format, version 1
+//!
+//! | offset | length | content                                   |
+//! |-------:|-------:|-------------------------------------------|
+//! | 0      | 4      | magic `KYCE` (`4b 59 43 45`)              |
+//! | 4      | 1      | format version, `0x01`                    |
+//! | 5      | 12     | AES-GCM nonce, equal to `Envelope::nonce` |
+//! | 17     | n      | AES-256-GCM ciphertext of the n-byte plaintext |
+//! | 17 + n | 16     | AES-GCM tag                               |
+//!
+//! GCM's AAD is exactly the caller's `aad` bytes. [`Keyring::open`] rejects
+//! (as [`VaultError::Format`]) an object shorter than 33 bytes, a wrong magic
+//! or version, or a header nonce that differs from the envelope's; it returns
+//! [`VaultError::Decrypt`] when the wrapped key or the tag does not verify.
+//!
+//! # Master keys
+//!
+//! A master key file holds 64 hex digits ([`MasterKey::from_hex`]). Its
+//! [`KeyId`] is `mk-` followed by the first 8 bytes of SHA-256(key) in hex,
+//! so envelopes name their key without revealing it.
 
-use bytes::Bytes;
+mod envelope;
+mod error;
+mod keys;
+mod store;
 
-#[derive(Debug, thiserror::Error)]
-pub enum VaultError {
-    #[error("invalid key")]
-    InvalidKey(String),
-    #[error("unknown key")]
-    UnknownKey(KeyId),
-    #[error("decrypt")]
-    Decrypt,
-}
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct KeyId(String);
-impl KeyId {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-impl fmt::Display for KeyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl FromStr for KeyId {
-    type Err = VaultError;
-    fn from_str(s: &str) -> Result<Self, VaultError> {
-        Ok(Self(s.into()))
-    }
-}
-pub struct MasterKey(KeyId);
-impl MasterKey {
-    pub fn generate() -> Self {
-        Self(KeyId("mk-stub".into()))
-    }
-    pub fn from_hex(_hex: &str) -> Result<Self, VaultError> {
-        Ok(Self::generate())
-    }
-    pub fn to_hex(&self) -> String {
-        "00".repeat(32)
-    }
-    pub fn id(&self) -> &KeyId {
-        &self.0
-    }
-}
-pub struct Keyring(MasterKey);
-impl Keyring {
-    pub fn new(active: MasterKey) -> Self {
-        Self(active)
-    }
-    pub fn with_retired(self, _key: MasterKey) -> Self {
-        self
-    }
-    pub fn for_testing() -> Self {
-        Self(MasterKey::generate())
-    }
-    pub fn active_id(&self) -> &KeyId {
-        self.0.id()
-    }
-    pub fn seal(&self, plaintext: &[u8], _aad: &[u8]) -> Result<Sealed, VaultError> {
-        Ok(Sealed {
-            envelope: Envelope {
-                key_id: self.0.id().clone(),
-                wrapped_key: vec![0; 40],
-                nonce: [0; 12],
-            },
-            object: plaintext.to_vec(),
-        })
-    }
-    pub fn open(&self, _e: &Envelope, object: &[u8], _aad: &[u8]) -> Result<Vec<u8>, VaultError> {
-        Ok(object.to_vec())
-    }
-    pub fn rewrap(&self, e: &Envelope) -> Result<Envelope, VaultError> {
-        Ok(e.clone())
-    }
-}
-#[derive(Debug, Clone)]
-pub struct Envelope {
-    pub key_id: KeyId,
-    pub wrapped_key: Vec<u8>,
-    pub nonce: [u8; 12],
-}
-pub struct Sealed {
-    pub envelope: Envelope,
-    pub object: Vec<u8>,
-}
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ObjectKey(String);
-impl ObjectKey {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-impl fmt::Display for ObjectKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl FromStr for ObjectKey {
-    type Err = StoreError;
-    fn from_str(s: &str) -> Result<Self, StoreError> {
-        Ok(Self(s.into()))
-    }
-}
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("not found")]
-    NotFound(ObjectKey),
-    #[error("unavailable")]
-    Unavailable(String),
-}
-#[async_trait::async_trait]
-pub trait ObjectStore: Send + Sync + fmt::Debug {
-    async fn put(&self, key: &ObjectKey, bytes: Bytes) -> Result<(), StoreError>;
-    async fn get(&self, key: &ObjectKey) -> Result<Bytes, StoreError>;
-    async fn delete(&self, key: &ObjectKey) -> Result<(), StoreError>;
-    async fn list(&self, prefix: &str) -> Result<Vec<ObjectKey>, StoreError>;
-    async fn check(&self) -> Result<(), StoreError>;
-}
-#[derive(Debug, Default)]
-pub struct MemoryStore(Mutex<HashMap<ObjectKey, Bytes>>);
-#[async_trait::async_trait]
-impl ObjectStore for MemoryStore {
-    async fn put(&self, key: &ObjectKey, bytes: Bytes) -> Result<(), StoreError> {
-        self.0.lock().unwrap().insert(key.clone(), bytes);
-        Ok(())
-    }
-    async fn get(&self, key: &ObjectKey) -> Result<Bytes, StoreError> {
-        self.0
-            .lock()
-            .unwrap()
-            .get(key)
-            .cloned()
-            .ok_or(StoreError::NotFound(key.clone()))
-    }
-    async fn delete(&self, key: &ObjectKey) -> Result<(), StoreError> {
-        self.0.lock().unwrap().remove(key);
-        Ok(())
-    }
-    async fn list(&self, prefix: &str) -> Result<Vec<ObjectKey>, StoreError> {
-        Ok(self
-            .0
-            .lock()
-            .unwrap()
-            .keys()
-            .filter(|k| k.0.starts_with(prefix))
-            .cloned()
-            .collect())
-    }
-    async fn check(&self) -> Result<(), StoreError> {
-        Ok(())
-    }
-}
-#[derive(Debug)]
-pub struct LocalDiskStore(MemoryStore);
-impl LocalDiskStore {
-    pub fn open(_root: impl Into<PathBuf>) -> Result<Self, StoreError> {
-        Ok(Self(MemoryStore::default()))
-    }
-}
-#[async_trait::async_trait]
-impl ObjectStore for LocalDiskStore {
-    async fn put(&self, key: &ObjectKey, bytes: Bytes) -> Result<(), StoreError> {
-        self.0.put(key, bytes).await
-    }
-    async fn get(&self, key: &ObjectKey) -> Result<Bytes, StoreError> {
-        self.0.get(key).await
-    }
-    async fn delete(&self, key: &ObjectKey) -> Result<(), StoreError> {
-        self.0.delete(key).await
-    }
-    async fn list(&self, prefix: &str) -> Result<Vec<ObjectKey>, StoreError> {
-        self.0.list(prefix).await
-    }
-    async fn check(&self) -> Result<(), StoreError> {
-        Ok(())
-    }
-}
-pub struct S3Config {
-    pub bucket: String,
-    pub endpoint: Option<String>,
-    pub region: String,
-    pub force_path_style: bool,
-}
-#[derive(Debug)]
-pub struct S3Store(MemoryStore);
-impl S3Store {
-    pub async fn connect(_c: S3Config) -> Result<Self, StoreError> {
-        Ok(Self(MemoryStore::default()))
-    }
-}
-#[async_trait::async_trait]
-impl ObjectStore for S3Store {
-    async fn put(&self, key: &ObjectKey, bytes: Bytes) -> Result<(), StoreError> {
-        self.0.put(key, bytes).await
-    }
-    async fn get(&self, key: &ObjectKey) -> Result<Bytes, StoreError> {
-        self.0.get(key).await
-    }
-    async fn delete(&self, key: &ObjectKey) -> Result<(), StoreError> {
-        self.0.delete(key).await
-    }
-    async fn list(&self, prefix: &str) -> Result<Vec<ObjectKey>, StoreError> {
-        self.0.list(prefix).await
-    }
-    async fn check(&self) -> Result<(), StoreError> {
-        Ok(())
-    }
-}
+pub use envelope::{Envelope, Sealed, FORMAT_VERSION, HEADER_LEN, MAGIC, TAG_LEN, WRAPPED_KEY_LEN};
+pub use error::VaultError;
+pub use keys::{KeyId, Keyring, MasterKey};
+pub use store::{LocalDiskStore, MemoryStore, ObjectKey, ObjectStore, StoreError, MAX_KEY_LEN};
+#[cfg(feature = "s3")]
+pub use store::{S3Config, S3Store};
