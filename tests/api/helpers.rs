@@ -153,7 +153,12 @@ impl TestApp {
         }
         let mut out = Vec::new();
         walk(&self.data_dir.path().join("objects"), &mut out);
-        out.retain(|(path, _)| !path.to_string_lossy().contains(".tmp"));
+        // The store's own temp files (`.~tmp-*`) are never objects.
+        out.retain(|(path, _)| {
+            !path
+                .file_name()
+                .is_some_and(|name| name.to_string_lossy().starts_with(".~"))
+        });
         out
     }
 
