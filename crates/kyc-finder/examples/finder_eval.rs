@@ -170,7 +170,26 @@ fn synthetic(cases: &[Case]) -> Vec<Case> {
     out
 }
 
+/// Draws a closed quad (value `v`) onto `img`, for eyeballing failures.
+fn draw(img: &mut GrayImage, q: &[Point; 4], v: u8) {
+    for s in 0..4 {
+        let (a, b) = (q[s], q[(s + 1) % 4]);
+        let n = ((b[0] - a[0]).hypot(b[1] - a[1]) as usize).max(1);
+        for k in 0..=n {
+            let t = k as f64 / n as f64;
+            let (x, y) = (a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]));
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1)] {
+                let (xx, yy) = (x as i64 + dx, y as i64 + dy);
+                if xx >= 0 && yy >= 0 && (xx as u32) < img.width() && (yy as u32) < img.height() {
+                    img.put_pixel(xx as u32, yy as u32, image::Luma([v]));
+                }
+            }
+        }
+    }
+}
+
 fn run(cases: &[Case], title: &str, opt: &Options, long: u32, tol: f64, verbose: bool) {
+    let dump = std::env::var("FINDER_DUMP").ok();
     let mut t = Tally::default();
     for c in cases {
         let (w, h) = c.gray.dimensions();
@@ -231,6 +250,20 @@ fn run(cases: &[Case], title: &str, opt: &Options, long: u32, tol: f64, verbose:
             t.cut += 1;
             t.missed_cut += usize::from(!ok);
         }
+        if let (Some(dir), true) = (&dump, !ok || iou.is_some_and(|i| i < 0.85)) {
+            let mut img = small.clone();
+            if let Some(q) = c.quad {
+                draw(
+                    &mut img,
+                    &q.map(|p| [(p[0] + 0.5) / sx - 0.5, (p[1] + 0.5) / sy - 0.5]),
+                    255,
+                );
+            }
+            if let Some(d) = &det {
+                draw(&mut img, &d.corners, 0);
+            }
+            let _ = img.save(Path::new(dir).join(format!("{}.png", c.name)));
+        }
         if verbose && (!ok || iou.is_some_and(|i| i < 0.85)) {
             println!(
                 "  {:<40} truth {:?} margin {:?} iou {:?} conf {:?}",
@@ -269,6 +302,8 @@ fn main() {
                     "opp" => opt.max_opposite_deg = f,
                     "miss" => opt.miss_weight = f,
                     "border" => opt.border_factor = f,
+                    "over" => opt.overshoot_weight = f,
+                    "borders" => opt.max_border_sides = f as usize,
                     _ => panic!("unknown option {k}"),
                 }
             }

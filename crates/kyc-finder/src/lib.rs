@@ -61,19 +61,25 @@ pub struct Options {
     pub miss_weight: f64,
     /// Score factor for a quad that needs an image border as one side.
     pub border_factor: f64,
+    /// Weight of edge support on a side's line just beyond its corners.
+    pub overshoot_weight: f64,
+    /// How many sides may be image borders (0 disables cut-off search).
+    pub max_border_sides: usize,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             work_long_side: 400,
-            edge_threshold: 4.0,
+            edge_threshold: 2.5,
             max_lines: 40,
             min_line_frac: 0.05,
-            min_score_frac: 0.5,
+            min_score_frac: 0.25,
             max_opposite_deg: 30.0,
             miss_weight: 1.0,
-            border_factor: 0.75,
+            border_factor: 0.9,
+            overshoot_weight: 0.0,
+            max_border_sides: 2,
         }
     }
 }
@@ -99,13 +105,15 @@ pub fn find_document_with(gray: &GrayImage, opt: &Options) -> Option<Detection> 
         max_opposite_deg: opt.max_opposite_deg,
         miss_weight: opt.miss_weight,
         border_factor: opt.border_factor,
+        overshoot_weight: opt.overshoot_weight,
+        max_border_sides: opt.max_border_sides,
         ..quad::QuadParams::default()
     };
     let mut best = quad::best_quad(&found, w, h, &params)?;
     if best.score < opt.min_score_frac * (w + h) {
         return None;
     }
-    quad::extrapolate_border_side(&mut best, w, h);
+    quad::extrapolate_border_sides(&mut best, w, h);
 
     // Back to the caller's pixels (pixel centres map as (x + ½)/f − ½).
     let up = |p: Point| [(p[0] + 0.5) / f - 0.5, (p[1] + 0.5) / f - 0.5];

@@ -19,24 +19,28 @@ pub(crate) struct SideLine {
     pub line: Line,
     /// Start of the part inside the working image (parameter along the line).
     pub t0: f64,
-    /// `prefix[k]` = number of supported 1-px samples among the first `k`.
-    prefix: Vec<u32>,
+    /// `pos[k]` / `neg[k]` = supported 1-px samples among the first `k`
+    /// whose gradient points along / against the normal. Kept apart because
+    /// a real document side has one polarity (the document is brighter, or
+    /// darker, than what lies beyond it) while clutter mixes both.
+    pos: Vec<u32>,
+    neg: Vec<u32>,
     /// True for the image borders, offered as stand-ins for a document side
     /// that lies outside the photo.
     pub is_border: bool,
 }
 
 impl SideLine {
-    /// `(supported, visible)` sample counts between parameters `a` and `b`.
+    /// `(supported, visible)` sample counts between parameters `a` and `b`,
+    /// counting only the dominant polarity as supported.
     pub fn support(&self, a: f64, b: f64) -> (f64, f64) {
-        let n = self.prefix.len() - 1;
+        let n = self.pos.len() - 1;
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
         let ka = ((lo - self.t0).max(0.0).floor() as usize).min(n);
         let kb = ((hi - self.t0).max(0.0).floor() as usize).min(n);
-        (
-            f64::from(self.prefix[kb] - self.prefix[ka]),
-            (kb - ka) as f64,
-        )
+        let p = self.pos[kb] - self.pos[ka];
+        let q = self.neg[kb] - self.neg[ka];
+        (f64::from(p.max(q)), (kb - ka) as f64)
     }
 }
 
@@ -204,13 +208,15 @@ fn profile(g: &Gradients, line: Line, thr: f32, is_border: bool) -> Option<SideL
     let n = (t1 - t0).floor() as usize;
     let nrm = line.normal();
     let (nx, ny) = (nrm[0] as f32, nrm[1] as f32);
-    let mut prefix = Vec::with_capacity(n + 1);
-    prefix.push(0u32);
-    let mut count = 0u32;
+    let mut pos = Vec::with_capacity(n + 1);
+    let mut neg = Vec::with_capacity(n + 1);
+    pos.push(0u32);
+    neg.push(0u32);
+    let (mut cp, mut cn) = (0u32, 0u32);
     for k in 0..n {
         let p = line.at(t0 + k as f64 + 0.5);
-        let mut ok = false;
-        for o in [-1.0f64, 0.0, 1.0] {
+        let mut sign = 0i8;
+        for o in [0.0f64, -1.0, 1.0] {
             let x = (p[0] + o * nrm[0]).round();
             let y = (p[1] + o * nrm[1]).round();
             if x < 0.0 || y < 0.0 || x >= w as f64 || y >= h as f64 {
@@ -218,18 +224,22 @@ fn profile(g: &Gradients, line: Line, thr: f32, is_border: bool) -> Option<SideL
             }
             let i = y as usize * w + x as usize;
             let m = g.mag[i];
-            if m >= thr && (g.gx[i] * nx + g.gy[i] * ny).abs() >= SUPPORT_COS * m {
-                ok = true;
+            let along = g.gx[i] * nx + g.gy[i] * ny;
+            if m >= thr && along.abs() >= SUPPORT_COS * m {
+                sign = if along > 0.0 { 1 } else { -1 };
                 break;
             }
         }
-        count += u32::from(ok);
-        prefix.push(count);
+        cp += u32::from(sign > 0);
+        cn += u32::from(sign < 0);
+        pos.push(cp);
+        neg.push(cn);
     }
     Some(SideLine {
         line,
         t0,
-        prefix,
+        pos,
+        neg,
         is_border,
     })
 }

@@ -26,6 +26,12 @@ pub(crate) struct QuadParams {
     pub border_factor: f64,
     /// Plausible aspect ratios of documents (before the soft penalty).
     pub aspect_range: (f64, f64),
+    /// How many sides may be image borders: two (adjacent, since a pair
+    /// never holds two borders) covers a document cut off across a corner.
+    pub max_border_sides: usize,
+    /// Weight of edge support found on a side's line just beyond its
+    /// corners: a document's edge stops at its corner, clutter lines run on.
+    pub overshoot_weight: f64,
     /// Each real side must have at least this share of its visible length
     /// supported.
     pub min_coverage: f64,
@@ -41,6 +47,8 @@ impl Default for QuadParams {
             border_factor: 0.75,
             aspect_range: (1.2, 1.9),
             min_coverage: 0.35,
+            overshoot_weight: 0.0,
+            max_border_sides: 2,
         }
     }
 }
@@ -83,7 +91,7 @@ pub(crate) fn best_quad(lines: &[SideLine], w: f64, h: f64, p: &QuadParams) -> O
     for (pi, &(i, j)) in pairs.iter().enumerate() {
         for &(k, l) in &pairs[pi + 1..] {
             let borders = [i, j, k, l].iter().filter(|&&x| lines[x].is_border).count();
-            if borders > 1 || k == i || k == j || l == i || l == j {
+            if borders > p.max_border_sides || k == i || k == j || l == i || l == j {
                 continue;
             }
             let ok = [(i, k), (i, l), (j, k), (j, l)]
@@ -137,27 +145,30 @@ fn score_quad(
     };
     let mut score = 0.0;
     let (mut sup_all, mut vis_all) = (0.0, 0.0);
-    let mut has_border = false;
+    let mut borders = 0;
     for s in 0..4 {
         let sl = &lines[idx[s]];
         if sl.is_border {
-            has_border = true;
+            borders += 1;
             continue;
         }
         let (a, b) = (corners[s], corners[(s + 1) % 4]);
-        let (sup, vis) = sl.support(sl.line.param(a), sl.line.param(b));
+        let (ta, tb) = (sl.line.param(a), sl.line.param(b));
+        let (sup, vis) = sl.support(ta, tb);
         if vis < 0.25 * len(s) || vis < 8.0 || sup < p.min_coverage * vis {
             return None;
         }
-        score += sup - p.miss_weight * (vis - sup);
+        let ext = 0.15 * len(s) * (tb - ta).signum();
+        let over = sl.support(ta - ext, ta).0 + sl.support(tb, tb + ext).0;
+        score += sup - p.miss_weight * (vis - sup) - p.overshoot_weight * over;
         sup_all += sup;
         vis_all += vis;
     }
     if score <= 0.0 {
         return None;
     }
-    if has_border {
-        score *= p.border_factor;
+    if borders > 0 {
+        score *= p.border_factor.powi(borders);
     } else {
         let (l02, l13) = ((len(0) + len(2)) / 2.0, (len(1) + len(3)) / 2.0);
         let r = l02.max(l13) / l02.min(l13).max(1e-9);
@@ -174,13 +185,19 @@ fn score_quad(
     })
 }
 
-/// Moves a border stand-in side out of the frame: to where an ID-1 document
-/// would end given the opposite side's length, or just past the border when
-/// the visible part is already longer than that.
-pub(crate) fn extrapolate_border_side(c: &mut Candidate, w: f64, h: f64) {
-    let Some(b) = c.is_border.iter().position(|&x| x) else {
-        return;
-    };
+/// Moves the border stand-in sides out of the frame: to where an ID-1
+/// document would end given the opposite side's length, or just past the
+/// border when that is unknown (two stand-ins) or already exceeded.
+pub(crate) fn extrapolate_border_sides(c: &mut Candidate, w: f64, h: f64) {
+    let count = c.is_border.iter().filter(|&&x| x).count();
+    for b in 0..4 {
+        if c.is_border[b] {
+            push_side_out(c, b, count == 1, w.max(h));
+        }
+    }
+}
+
+fn push_side_out(c: &mut Candidate, b: usize, use_aspect: bool, long: f64) {
     let o = (b + 2) % 4;
     // Side b runs corners[b] → corners[b+1]; the opposite side runs
     // corners[o] → corners[o+1], so corners[b] pairs with corners[o+1].
@@ -188,20 +205,20 @@ pub(crate) fn extrapolate_border_side(c: &mut Candidate, w: f64, h: f64) {
     let (co1, co2) = (c.corners[(o + 1) % 4], c.corners[o]);
     let dist = |a: Point, b: Point| (b[0] - a[0]).hypot(b[1] - a[1]);
     let opposite = dist(co1, co2);
-    let extent = (dist(co1, cb1) + dist(co2, cb2)) / 2.0;
-    if extent < 1e-6 {
+    let (e1, e2) = (dist(co1, cb1), dist(co2, cb2));
+    if e1 < 1e-6 || e2 < 1e-6 {
         return;
     }
-    let margin = (0.02 * w.max(h)).max(3.0);
-    let target = [opposite / ID1_ASPECT, opposite * ID1_ASPECT]
+    let extent = (e1 + e2) / 2.0;
+    let margin = (0.02 * long).max(3.0);
+    let aspect_guess = [opposite / ID1_ASPECT, opposite * ID1_ASPECT]
         .into_iter()
-        .find(|&e| e > extent + margin)
-        .unwrap_or(extent + margin);
+        .find(|&e| use_aspect && e > extent + margin);
+    let gain = aspect_guess.unwrap_or(extent + margin) / extent;
     let push = |from: Point, to: Point| {
-        let d = dist(from, to);
         [
-            from[0] + (to[0] - from[0]) / d * target,
-            from[1] + (to[1] - from[1]) / d * target,
+            from[0] + (to[0] - from[0]) * gain,
+            from[1] + (to[1] - from[1]) * gain,
         ]
     };
     let (n1, n2) = (push(co1, cb1), push(co2, cb2));
