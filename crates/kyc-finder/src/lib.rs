@@ -75,9 +75,9 @@ impl Default for Options {
             max_lines: 40,
             min_line_frac: 0.05,
             min_score_frac: 0.25,
-            max_opposite_deg: 30.0,
+            max_opposite_deg: 40.0,
             miss_weight: 1.0,
-            border_factor: 0.9,
+            border_factor: 1.0,
             overshoot_weight: 0.0,
             max_border_sides: 2,
         }
@@ -172,7 +172,7 @@ fn order_corners(mut c: [Point; 4]) -> [Point; 4] {
         .max_by(|&x, &y| {
             let key = |s: usize| {
                 let (a, b) = (c[s], c[(s + 1) % 4]);
-                let bonus = if (s % 2 == 0) == long { 0.3 } else { 0.0 };
+                let bonus = if (s & 1 == 0) == long { 0.3 } else { 0.0 };
                 (b[0] - a[0]) / len(s).max(1e-9) + bonus
             };
             key(x).total_cmp(&key(y))

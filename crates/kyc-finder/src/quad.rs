@@ -40,11 +40,11 @@ pub(crate) struct QuadParams {
 impl Default for QuadParams {
     fn default() -> Self {
         QuadParams {
-            max_opposite_deg: 30.0,
+            max_opposite_deg: 40.0,
             min_corner_deg: 55.0,
             min_side_frac: 0.08,
             miss_weight: 1.0,
-            border_factor: 0.75,
+            border_factor: 1.0,
             aspect_range: (1.2, 1.9),
             min_coverage: 0.35,
             overshoot_weight: 0.0,
@@ -210,7 +210,7 @@ fn push_side_out(c: &mut Candidate, b: usize, use_aspect: bool, long: f64) {
         return;
     }
     let extent = (e1 + e2) / 2.0;
-    let margin = (0.02 * long).max(3.0);
+    let margin = (0.035 * long).max(3.0);
     let aspect_guess = [opposite / ID1_ASPECT, opposite * ID1_ASPECT]
         .into_iter()
         .find(|&e| use_aspect && e > extent + margin);
