@@ -1,0 +1,146 @@
+//! The gradient map the line search runs on: a downscaled, smoothed grey
+//! copy with Sobel derivatives.
+
+use image::GrayImage;
+
+/// A float grey image, row-major.
+pub(crate) struct Plane {
+    pub w: usize,
+    pub h: usize,
+    pub px: Vec<f32>,
+}
+
+impl Plane {
+    /// Bilinear sample, clamped at the border.
+    pub fn sample(&self, x: f64, y: f64) -> f32 {
+        let xf = x.clamp(0.0, (self.w - 1) as f64);
+        let yf = y.clamp(0.0, (self.h - 1) as f64);
+        let (x0, y0) = (xf.floor() as usize, yf.floor() as usize);
+        let (x1, y1) = ((x0 + 1).min(self.w - 1), (y0 + 1).min(self.h - 1));
+        let (fx, fy) = ((xf - x0 as f64) as f32, (yf - y0 as f64) as f32);
+        let p = |x: usize, y: usize| self.px[y * self.w + x];
+        let top = p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx;
+        let bottom = p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx;
+        top * (1.0 - fy) + bottom * fy
+    }
+}
+
+/// Converts to float, keeping the size.
+pub(crate) fn to_plane(gray: &GrayImage) -> Plane {
+    Plane {
+        w: gray.width() as usize,
+        h: gray.height() as usize,
+        px: gray.as_raw().iter().map(|&v| f32::from(v)).collect(),
+    }
+}
+
+/// Area-average downscale so the long side is at most `long`; returns the
+/// plane and the factor (working px per input px, ≤ 1).
+pub(crate) fn downscale(src: &Plane, long: usize) -> (Plane, f64) {
+    let big = src.w.max(src.h);
+    if big <= long {
+        return (
+            Plane {
+                w: src.w,
+                h: src.h,
+                px: src.px.clone(),
+            },
+            1.0,
+        );
+    }
+    let f = big as f64 / long as f64;
+    let w = ((src.w as f64 / f).round() as usize).max(1);
+    let h = ((src.h as f64 / f).round() as usize).max(1);
+    let fx = src.w as f64 / w as f64;
+    let fy = src.h as f64 / h as f64;
+    // Separable box average: rows first, then columns.
+    let xr: Vec<(usize, usize)> = (0..w)
+        .map(|x| {
+            let a = (x as f64 * fx) as usize;
+            let b = (((x + 1) as f64 * fx).ceil() as usize).clamp(a + 1, src.w);
+            (a, b)
+        })
+        .collect();
+    let mut tmp = vec![0f32; w * src.h];
+    for y in 0..src.h {
+        let row = &src.px[y * src.w..(y + 1) * src.w];
+        for (x, &(a, b)) in xr.iter().enumerate() {
+            tmp[y * w + x] = row[a..b].iter().sum::<f32>() / (b - a) as f32;
+        }
+    }
+    let mut px = vec![0f32; w * h];
+    for y in 0..h {
+        let a = (y as f64 * fy) as usize;
+        let b = (((y + 1) as f64 * fy).ceil() as usize).clamp(a + 1, src.h);
+        let inv = 1.0 / (b - a) as f32;
+        for yy in a..b {
+            let row = &tmp[yy * w..(yy + 1) * w];
+            for (o, &v) in px[y * w..(y + 1) * w].iter_mut().zip(row) {
+                *o += v * inv;
+            }
+        }
+    }
+    (Plane { w, h, px }, w as f64 / src.w as f64)
+}
+
+/// 5-tap binomial blur (σ ≈ 1): takes off sensor noise and paper texture
+/// before differentiating.
+pub(crate) fn blur(src: &Plane) -> Plane {
+    const K: [f32; 5] = [1.0 / 16.0, 4.0 / 16.0, 6.0 / 16.0, 4.0 / 16.0, 1.0 / 16.0];
+    let (w, h) = (src.w, src.h);
+    let clampi = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
+    let mut tmp = vec![0f32; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let mut s = 0.0;
+            for (k, kv) in K.iter().enumerate() {
+                s += kv * src.px[y * w + clampi(x as isize + k as isize - 2, w)];
+            }
+            tmp[y * w + x] = s;
+        }
+    }
+    let mut px = vec![0f32; w * h];
+    for y in 0..h {
+        for x in 0..w {
+            let mut s = 0.0;
+            for (k, kv) in K.iter().enumerate() {
+                s += kv * tmp[clampi(y as isize + k as isize - 2, h) * w + x];
+            }
+            px[y * w + x] = s;
+        }
+    }
+    Plane { w, h, px }
+}
+
+/// Sobel derivatives, scaled by 1/8 so a step of Δ grey levels reads ≈ Δ/2.
+pub(crate) struct Gradients {
+    pub w: usize,
+    pub h: usize,
+    pub gx: Vec<f32>,
+    pub gy: Vec<f32>,
+    pub mag: Vec<f32>,
+}
+
+pub(crate) fn sobel(src: &Plane) -> Gradients {
+    let (w, h) = (src.w, src.h);
+    let mut gx = vec![0f32; w * h];
+    let mut gy = vec![0f32; w * h];
+    let mut mag = vec![0f32; w * h];
+    if w >= 3 && h >= 3 {
+        let p = &src.px;
+        for y in 1..h - 1 {
+            for x in 1..w - 1 {
+                let i = y * w + x;
+                let (a, b, c) = (p[i - w - 1], p[i - w], p[i - w + 1]);
+                let (d, f) = (p[i - 1], p[i + 1]);
+                let (g, hh, k) = (p[i + w - 1], p[i + w], p[i + w + 1]);
+                let dx = ((c + 2.0 * f + k) - (a + 2.0 * d + g)) / 8.0;
+                let dy = ((g + 2.0 * hh + k) - (a + 2.0 * b + c)) / 8.0;
+                gx[i] = dx;
+                gy[i] = dy;
+                mag[i] = dx.hypot(dy);
+            }
+        }
+    }
+    Gradients { w, h, gx, gy, mag }
+}
