@@ -71,7 +71,7 @@ const MONTHS: [&[&str]; 12] = [
 
 /// The month a folded word names, if any.
 pub fn month_of(word: &str) -> Option<u32> {
-    let word: String = word.chars().filter(|c| c.is_alphabetic()).collect();
+    let word: String = fold(word).chars().filter(|c| c.is_alphabetic()).collect();
     let len = word.chars().count();
     if len < 3 {
         return None;
@@ -145,10 +145,13 @@ fn fix_digit_lookalikes(folded: &str) -> String {
         if !matches!(chars[i], 'o' | 'l' | 'i' | '|') {
             continue;
         }
-        let before = i > 0 && chars[i - 1].is_ascii_digit();
-        let after = i + 1 < chars.len() && chars[i + 1].is_ascii_digit();
-        let sep_near = (i > 0 && is_datey(chars[i - 1])) && (i + 1 < chars.len() && is_datey(chars[i + 1]));
-        if (before && after) || (sep_near && (before || after)) {
+        let prev = if i > 0 { Some(chars[i - 1]) } else { None };
+        let next = chars.get(i + 1).copied();
+        let digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit());
+        // The other neighbour must not be a letter: `l5` at a word start
+        // is `15`, but `lo` in `hello` stays.
+        let quiet = |c: Option<char>| c.is_none_or(|c| is_datey(c) || c.is_whitespace() || c == '(');
+        if (digit(prev) && (digit(next) || quiet(next))) || (digit(next) && quiet(prev)) {
             out[i] = if chars[i] == 'o' { '0' } else { '1' };
         }
     }

@@ -195,7 +195,7 @@ pub fn find_mrz(raw_lines: &[String]) -> Option<(Mrz, usize)> {
             };
             let fits = group
                 .iter()
-                .all(|l| l.as_ref().is_some_and(|l| l.len() + 3 >= width && l.len() <= width + 3));
+                .all(|l| l.as_ref().is_some_and(|l| l.len() * 5 >= width * 4 && l.len() <= width + 3));
             if !fits {
                 continue;
             }
@@ -237,19 +237,60 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
     }
     fix_filler_runs(&mut g);
     let mut corrections = 0;
-    let mut failed = Vec::new();
-    for check in checks(format) {
+    let all = checks(format);
+    let Some((composite, fields)) = all.split_last() else {
+        return None;
+    };
+    let mut ambiguous = Vec::new();
+    for check in fields {
         if passes(&g, check) {
             continue;
         }
-        match correct(&g, check) {
-            Some((li, pos, c)) => {
-                g[li][pos] = c;
+        match correct(&g, check).as_slice() {
+            [(li, pos, c)] => {
+                g[*li][*pos] = *c;
                 corrections += 1;
             }
-            None => failed.push(check.name),
+            [] => {}
+            many => ambiguous.push(many.to_vec()),
         }
     }
+    // A field with several one-character fixes keeps the one that also
+    // makes the composite check pass, when exactly one does.
+    for candidates in ambiguous {
+        let fitting: Vec<&(usize, usize, u8)> = candidates
+            .iter()
+            .filter(|&&(li, pos, c)| {
+                let mut trial = g.clone();
+                trial[li][pos] = c;
+                passes(&trial, composite)
+            })
+            .collect();
+        // Still several: a letter read inside digits (`9O2`) is a likelier
+        // misread than one digit for another, so it wins if it is alone.
+        let chosen = match fitting.as_slice() {
+            [one] => Some(**one),
+            many => {
+                let top = many.iter().map(|&&(li, pos, c)| plausibility(g[li][pos], c)).max();
+                let best: Vec<_> = many.iter().filter(|&&&(li, pos, c)| Some(plausibility(g[li][pos], c)) == top).collect();
+                match best.as_slice() {
+                    [one] => Some(***one),
+                    _ => None,
+                }
+            }
+        };
+        if let Some((li, pos, c)) = chosen {
+            g[li][pos] = c;
+            corrections += 1;
+        }
+    }
+    if !passes(&g, composite) {
+        if let [(li, pos, c)] = correct(&g, composite).as_slice() {
+            g[*li][*pos] = *c;
+            corrections += 1;
+        }
+    }
+    let failed: Vec<&'static str> = all.iter().filter(|c| !passes(&g, c)).map(|c| c.name).collect();
     let text = |li: usize, s: usize, e: usize| String::from_utf8_lossy(&g[li][s..e]).into_owned();
     let trimmed = |li: usize, s: usize, e: usize| text(li, s, e).trim_end_matches('<').to_owned();
     let (names, number, nationality, birth, sex, expiry) = match format {
@@ -326,26 +367,34 @@ fn passes(g: &[Vec<u8>], check: &Check) -> bool {
     digit.is_ascii_digit() && check_digit(&field) == Some(digit - b'0')
 }
 
-/// The unique single-character change in a check's field or digit that
-/// makes it pass.
-fn correct(g: &[Vec<u8>], check: &Check) -> Option<(usize, usize, u8)> {
+/// How likely OCR made this substitution: letter for digit (or a filler
+/// look-alike) is a class error OCR makes often; digit for digit less so.
+fn plausibility(from: u8, to: u8) -> u8 {
+    match (from.is_ascii_digit(), to.is_ascii_digit()) {
+        (false, true) => 2,
+        _ if from == b'<' || to == b'<' => 2,
+        (true, false) => 1,
+        _ => 0,
+    }
+}
+
+/// Every single-character change in a check's field or digit that makes
+/// it pass.
+fn correct(g: &[Vec<u8>], check: &Check) -> Vec<(usize, usize, u8)> {
     let mut positions: Vec<(usize, usize)> = check
         .spans
         .iter()
         .flat_map(|&(li, s, e)| (s..e).map(move |p| (li, p)))
         .collect();
     positions.push(check.digit);
-    let mut found = None;
+    let mut found = Vec::new();
     let mut trial: Vec<Vec<u8>> = g.to_vec();
     for (li, pos) in positions {
         let original = g[li][pos];
         for &alt in confusions(original) {
             trial[li][pos] = alt;
             if passes(&trial, check) {
-                if found.is_some() {
-                    return None;
-                }
-                found = Some((li, pos, alt));
+                found.push((li, pos, alt));
             }
         }
         trial[li][pos] = original;

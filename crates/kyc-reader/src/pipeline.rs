@@ -178,7 +178,7 @@ pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
     let top = h / 2;
     let bottom = crop(doc, 0, top, w, h - top);
     let mut best: Option<(Mrz, Option<FieldLocation>)> = None;
-    let mut consider = |lines: &[Line], offset: (u32, u32), scale: f64, best: &mut Option<(Mrz, Option<FieldLocation>)>| {
+    let consider = |lines: &[Line], offset: (u32, u32), scale: f64, best: &mut Option<(Mrz, Option<FieldLocation>)>| {
         let texts: Vec<String> = lines.iter().map(Line::text).collect();
         let Some((mrz, start)) = find_mrz(&texts) else {
             return;

@@ -60,10 +60,10 @@ fn td2_and_td1_specimens_parse_and_validate() {
 
 #[test]
 fn letters_in_dates_and_a_single_misread_are_corrected() {
-    // O for 0 in the birth date, B for 8 in the number, K for fillers.
+    // O for 0 in the birth date and in the number, K for fillers.
     let lines = [
         "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<KKK<<<<",
-        "L89B902C36UTO74O8122F1204159ZE184226B<<<<<10",
+        "L8989O2C36UTO74O8122F1204159ZE184226B<<<<<10",
     ];
     let m = parse(Format::Td3, &owned(&lines)).unwrap();
     assert!(m.valid, "{:?}", m.failed_checks);
@@ -124,4 +124,16 @@ fn age_counts_whole_years() {
     assert_eq!(age_on(day(2008, 6, 2), day(2026, 6, 1)), 17);
     assert_eq!(age_on(day(2008, 6, 1), day(2026, 6, 1)), 18);
     assert_eq!(age_on(day(2008, 2, 29), day(2026, 2, 28)), 17);
+}
+
+#[test]
+fn when_two_fixes_pass_every_check_a_letter_read_for_a_digit_wins() {
+    // `L89B...`: B->8 at position 3 and 8->B at position 1 both satisfy
+    // the number and composite checks; a letter inside digits is the
+    // likelier misread.
+    let lines = [TD3[0], "L89B902C36UTO7408122F1204159ZE184226B<<<<<10"];
+    let m = parse(Format::Td3, &owned(&lines)).unwrap();
+    assert!(m.valid);
+    assert_eq!(m.number, "L898902C3");
+    assert_eq!(m.corrections, 1);
 }
