@@ -35,14 +35,19 @@ fn main() {
                 continue;
             }
         };
-        let rows: Vec<Value> = manifest.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+        let rows: Vec<Value> = manifest
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
         let Some(first) = rows.first() else { continue };
         println!("== {}", dir.display());
         if first.get("date_iso").is_some() {
             eval_dates(&reader, dir, &rows);
         } else if first.get("last4").is_some() {
             eval_cards(&reader, dir, &rows);
-        } else if first.get("expected_mrz_valid_score").is_some() || first.get("mrz_fields").is_some() {
+        } else if first.get("expected_mrz_valid_score").is_some()
+            || first.get("mrz_fields").is_some()
+        {
             eval_mrz(&reader, dir, &rows);
         } else {
             println!("no known labels");
@@ -75,12 +80,21 @@ fn pct(n: usize, d: usize) -> String {
 fn eval_dates(reader: &Reader, dir: &Path, rows: &[Value]) {
     let (mut n, mut exact, mut verdict_ok, mut verdicts, mut secs) = (0, 0, 0, 0, 0.0);
     for row in rows {
-        let Some(want) = row["date_iso"].as_str().and_then(|s| s.parse::<NaiveDate>().ok()) else { continue };
+        let Some(want) = row["date_iso"]
+            .as_str()
+            .and_then(|s| s.parse::<NaiveDate>().ok())
+        else {
+            continue;
+        };
         let Some(img) = load(dir, row) else { continue };
         // Fresh: as_of one month after the date; too old: four months after.
         let fresh_as_of = want.checked_add_months(Months::new(1)).unwrap_or(want);
         let old_as_of = want.checked_add_months(Months::new(4)).unwrap_or(want);
-        let (report, s) = run(reader, &img, &CheckRequest::new(DocumentKind::Address, fresh_as_of));
+        let (report, s) = run(
+            reader,
+            &img,
+            &CheckRequest::new(DocumentKind::Address, fresh_as_of),
+        );
         n += 1;
         secs += s;
         let got = report.extracted.issue_date;
@@ -88,7 +102,9 @@ fn eval_dates(reader: &Reader, dir: &Path, rows: &[Value]) {
             exact += 1;
         }
         let fresh_ok = !report.has(ReasonCode::AddressDocumentTooOld) && got.is_some();
-        let old_ok = got.is_some_and(|d| kyc_reader::issue::age(d, old_as_of) == kyc_reader::issue::Age::TooOld);
+        let old_ok = got.is_some_and(|d| {
+            kyc_reader::issue::age(d, old_as_of) == kyc_reader::issue::Age::TooOld
+        });
         verdicts += 2;
         verdict_ok += usize::from(fresh_ok) + usize::from(old_ok);
         println!(
@@ -100,7 +116,10 @@ fn eval_dates(reader: &Reader, dir: &Path, rows: &[Value]) {
         );
     }
     println!("issue date exact: {}", pct(exact, n));
-    println!("3-month verdict (fresh + too-old as_of): {}", pct(verdict_ok, verdicts));
+    println!(
+        "3-month verdict (fresh + too-old as_of): {}",
+        pct(verdict_ok, verdicts)
+    );
     println!("seconds per page: {:.2}", secs / n.max(1) as f64);
 }
 
@@ -112,7 +131,9 @@ fn paint_over(img: &RgbImage, loc: FieldLocation) -> RgbImage {
     let y0 = loc.y.saturating_sub(4);
     let y1 = (loc.y + loc.height + 4).min(img.height());
     let x0 = loc.x.saturating_sub(4);
-    let border = img.get_pixel(x0.min(img.width() - 1), y0.min(img.height() - 1)).0;
+    let border = img
+        .get_pixel(x0.min(img.width() - 1), y0.min(img.height() - 1))
+        .0;
     for y in y0..y1 {
         for x in x0..x1 {
             out.put_pixel(x, y, Rgb(border));
@@ -127,7 +148,9 @@ fn eval_cards(reader: &Reader, dir: &Path, rows: &[Value]) {
     let (mut n, mut last4_ok, mut masked_ok, mut secs) = (0, 0, 0, 0.0);
     let (mut mn, mut m_last4_ok, mut m_masked_ok) = (0, 0, 0);
     for row in rows {
-        let Some(want) = row["last4"].as_str() else { continue };
+        let Some(want) = row["last4"].as_str() else {
+            continue;
+        };
         let Some(img) = load(dir, row) else { continue };
         let (report, s) = run(reader, &img, &request);
         n += 1;
@@ -163,7 +186,11 @@ fn eval_cards(reader: &Reader, dir: &Path, rows: &[Value]) {
     }
     println!("card last4: {}", pct(last4_ok, n));
     println!("masked-or-not (all full PAN): {}", pct(masked_ok, n));
-    println!("masked copies: last4 {}, masked {}", pct(m_last4_ok, mn), pct(m_masked_ok, mn));
+    println!(
+        "masked copies: last4 {}, masked {}",
+        pct(m_last4_ok, mn),
+        pct(m_masked_ok, mn)
+    );
     println!("seconds per card: {:.2}", secs / n.max(1) as f64);
 }
 
@@ -181,18 +208,27 @@ fn eval_mrz(reader: &Reader, dir: &Path, rows: &[Value]) {
         let (report, s) = run(reader, &img, &request);
         n += 1;
         secs += s;
-        let mrz = report.extracted.extra.get("mrz").cloned().unwrap_or(Value::Null);
+        let mrz = report
+            .extracted
+            .extra
+            .get("mrz")
+            .cloned()
+            .unwrap_or(Value::Null);
         let ok = mrz.get("valid").and_then(Value::as_bool) == Some(true);
         valid += usize::from(ok);
         let number_ok = fields.map(|f| f["number"] == mrz["number"]);
         println!(
             "{:<22} valid {ok} failed {} number_match {:?} {:.2}s",
             row["id"].as_str().unwrap_or("?"),
-            mrz.get("failed_checks").map_or("-".into(), Value::to_string),
+            mrz.get("failed_checks")
+                .map_or("-".into(), Value::to_string),
             number_ok,
             s
         );
     }
-    println!("MRZ all check digits valid (score-100 + specimen images): {}", pct(valid, n));
+    println!(
+        "MRZ all check digits valid (score-100 + specimen images): {}",
+        pct(valid, n)
+    );
     println!("seconds per document: {:.2}", secs / n.max(1) as f64);
 }

@@ -142,7 +142,12 @@ mod tests {
 
     #[test]
     fn stars_bullets_x_and_cyrillic_zhe_count_as_masks() {
-        for text in ["**** **** **** 4242", "•••• •••• •••• 4242", "XXXX XXXX XXXX 4242", "жжжж жжжж жжжж 4242"] {
+        for text in [
+            "**** **** **** 4242",
+            "•••• •••• •••• 4242",
+            "XXXX XXXX XXXX 4242",
+            "жжжж жжжж жжжж 4242",
+        ] {
             let n = parse_number(text).unwrap();
             assert_eq!(n.last4.as_deref(), Some("4242"), "{text}");
             assert!(n.masked(), "{text}");

@@ -63,10 +63,24 @@ const MONTHS: [&[&str]; 12] = [
     &["june", "iyun", "haziran", "июня", "июнь", "маусым"],
     &["july", "iyul", "temmuz", "июля", "июль", "шилде"],
     &["august", "avqust", "agustos", "августа", "август", "тамыз"],
-    &["september", "sentyabr", "eylul", "сентября", "сентябрь", "кыркуйек"],
+    &[
+        "september",
+        "sentyabr",
+        "eylul",
+        "сентября",
+        "сентябрь",
+        "кыркуйек",
+    ],
     &["october", "oktyabr", "ekim", "октября", "октябрь", "казан"],
     &["november", "noyabr", "kasim", "ноября", "ноябрь", "караша"],
-    &["december", "dekabr", "aralik", "декабря", "декабрь", "желтоксан"],
+    &[
+        "december",
+        "dekabr",
+        "aralik",
+        "декабря",
+        "декабрь",
+        "желтоксан",
+    ],
 ];
 
 /// The month a folded word names, if any.
@@ -150,7 +164,8 @@ fn fix_digit_lookalikes(folded: &str) -> String {
         let digit = |c: Option<char>| c.is_some_and(|c| c.is_ascii_digit());
         // The other neighbour must not be a letter: `l5` at a word start
         // is `15`, but `lo` in `hello` stays.
-        let quiet = |c: Option<char>| c.is_none_or(|c| is_datey(c) || c.is_whitespace() || c == '(');
+        let quiet =
+            |c: Option<char>| c.is_none_or(|c| is_datey(c) || c.is_whitespace() || c == '(');
         if (digit(prev) && (digit(next) || quiet(next))) || (digit(next) && quiet(prev)) {
             out[i] = if chars[i] == 'o' { '0' } else { '1' };
         }
@@ -213,7 +228,10 @@ fn build(shape: Shape, a: &str, b: &str, c: &str) -> Option<(NaiveDate, bool)> {
         }
         Shape::DMonY => {
             let m = month_of(b)?;
-            Some((ymd(expand_year(num(c)?, c.len()), m, num(a)? as u32)?, false))
+            Some((
+                ymd(expand_year(num(c)?, c.len()), m, num(a)? as u32)?,
+                false,
+            ))
         }
         Shape::MonDY => {
             let m = month_of(a)?;

@@ -121,13 +121,24 @@ impl Engine {
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
-        let mut child = cmd.spawn().map_err(|e| format!("cannot start tesseract: {e}"))?;
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start tesseract: {e}"))?;
         if let Some(mut stdin) = child.stdin.take() {
-            let _ = stdin.write_all(&encode_pgm(&GrayImage::from_pixel(64, 32, image::Luma([255]))));
+            let _ = stdin.write_all(&encode_pgm(&GrayImage::from_pixel(
+                64,
+                32,
+                image::Luma([255]),
+            )));
         }
-        let out = child.wait_with_output().map_err(|e| format!("tesseract failed: {e}"))?;
+        let out = child
+            .wait_with_output()
+            .map_err(|e| format!("tesseract failed: {e}"))?;
         let stderr = String::from_utf8_lossy(&out.stderr);
-        if let Some(line) = stderr.lines().find(|l| l.contains("Failed loading language")) {
+        if let Some(line) = stderr
+            .lines()
+            .find(|l| l.contains("Failed loading language"))
+        {
             return Err(line.to_owned());
         }
         if !out.status.success() {
@@ -277,6 +288,9 @@ mod tests {
             psm: 6,
             whitelist: "",
         };
-        assert!(matches!(engine.recognise(&img, &pass), Err(EngineError::Spawn(_))));
+        assert!(matches!(
+            engine.recognise(&img, &pass),
+            Err(EngineError::Spawn(_))
+        ));
     }
 }

@@ -22,11 +22,31 @@ pub struct IssueDate {
 
 /// Labels of the issue date itself: strongest evidence.
 const ISSUE_LABELS: &[&str] = &[
-    "statement date", "issue date", "date of issue", "invoice date", "bill date", "billing date",
-    "date issued", "issued on", "printed on", "verilme tarixi", "tertib tarixi", "hesab tarixi",
-    "qaime tarixi", "fatura tarihi", "duzenleme tarihi", "belge tarihi", "дата выдачи",
-    "дата выставления", "дата счета", "дата документа", "дата формирования", "берилген куни",
-    "берилген", "курылган куни", "шот куни",
+    "statement date",
+    "issue date",
+    "date of issue",
+    "invoice date",
+    "bill date",
+    "billing date",
+    "date issued",
+    "issued on",
+    "printed on",
+    "verilme tarixi",
+    "tertib tarixi",
+    "hesab tarixi",
+    "qaime tarixi",
+    "fatura tarihi",
+    "duzenleme tarihi",
+    "belge tarihi",
+    "дата выдачи",
+    "дата выставления",
+    "дата счета",
+    "дата документа",
+    "дата формирования",
+    "берилген куни",
+    "берилген",
+    "курылган куни",
+    "шот куни",
 ];
 
 /// Words that label some date (not necessarily the issue date).
@@ -37,11 +57,47 @@ const DATE_LABELS: &[&str] = &[
 /// Labels of the other dates on a bill: due date, period, contract, birth,
 /// reading, validity.
 const OTHER_LABELS: &[&str] = &[
-    "due", "pay by", "payment by", "deadline", "period", "from", "until", "valid", "expir",
-    "contract", "agreement", "birth", "reading", "son odenis", "son odeme", "odenis", "odeme",
-    "dovr", "donem", "muqavile", "sozlesme", "dogum", "dogum", "qeden", "kadar", "срок",
-    "оплатить", "оплаты", "период", "договор", "рождения", "показан", "действ", "до",
-    "тoлеу", "толеу", "мерзим", "кезен", "келисим", "шарт", "туган",
+    "due",
+    "pay by",
+    "payment by",
+    "deadline",
+    "period",
+    "from",
+    "until",
+    "valid",
+    "expir",
+    "contract",
+    "agreement",
+    "birth",
+    "reading",
+    "son odenis",
+    "son odeme",
+    "odenis",
+    "odeme",
+    "dovr",
+    "donem",
+    "muqavile",
+    "sozlesme",
+    "dogum",
+    "dogum",
+    "qeden",
+    "kadar",
+    "срок",
+    "оплатить",
+    "оплаты",
+    "период",
+    "договор",
+    "рождения",
+    "показан",
+    "действ",
+    "до",
+    "тoлеу",
+    "толеу",
+    "мерзим",
+    "кезен",
+    "келисим",
+    "шарт",
+    "туган",
 ];
 
 /// Scores the label text before a date: +3 issue label, +2 generic date
@@ -52,7 +108,10 @@ pub fn label_score(label: &str) -> i32 {
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect();
-    let label = format!(" {} ", label.split_whitespace().collect::<Vec<_>>().join(" "));
+    let label = format!(
+        " {} ",
+        label.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
     // Short words must match whole ("от" is not "отчет"); longer ones as a
     // word prefix ("expir" matches "expires", "expiry").
     let has = |needle: &str| {
@@ -78,12 +137,20 @@ pub fn label_score(label: &str) -> i32 {
 /// Picks the issue date from OCR lines (each a list of words). Returns the
 /// best-scored date; ties go to the date highest on the page. Dates forming
 /// a range on one line (`01.09.2026 - 30.09.2026`) are a billing period.
-pub fn choose_issue_date(lines: &[Vec<String>]) -> Option<IssueDate> {
+/// Dates outside `window` (inclusive) are ignored: OCR noise such as
+/// `04-06-51` reads as a date decades away from any plausible issue day.
+pub fn choose_issue_date(
+    lines: &[Vec<String>],
+    window: Option<(NaiveDate, NaiveDate)>,
+) -> Option<IssueDate> {
     let mut best: Option<IssueDate> = None;
     for (li, words) in lines.iter().enumerate() {
         let (folded, offsets) = join_folded(words);
         let found = find_dates(&folded);
         for (k, f) in found.iter().enumerate() {
+            if window.is_some_and(|(lo, hi)| f.date < lo || f.date > hi) {
+                continue;
+            }
             let label_start = if k == 0 { 0 } else { found[k - 1].end };
             let label = folded.get(label_start..f.start).unwrap_or("");
             let mut score = label_score(label);
@@ -101,7 +168,10 @@ pub fn choose_issue_date(lines: &[Vec<String>]) -> Option<IssueDate> {
                 .get(k + 1)
                 .and_then(|n| folded.get(f.end..n.start))
                 .map(|s| s.trim());
-            let is_range_start = matches!(between_next, Some("-" | "–" | "—" | "to" | "до" | "-dek" | "qeder"));
+            let is_range_start = matches!(
+                between_next,
+                Some("-" | "–" | "—" | "to" | "до" | "-dek" | "qeder")
+            );
             let is_range_end = k > 0 && matches!(label.trim(), "-" | "–" | "—" | "to" | "до");
             if is_range_start || is_range_end {
                 score -= 3;

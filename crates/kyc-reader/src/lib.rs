@@ -88,7 +88,10 @@ impl Reader {
             }
         }
         if !test.passed() {
-            tracing::warn!(?test, "OCR self-test failed: documents needing text go to review");
+            tracing::warn!(
+                ?test,
+                "OCR self-test failed: documents needing text go to review"
+            );
         }
         Self {
             engine: test.passed().then_some(engine),
@@ -139,7 +142,10 @@ mod tests {
         let reader = Reader::with_languages("/nonexistent/tesseract", DEFAULT_LANGUAGES);
         assert!(!reader.is_available());
         assert!(!reader.self_test().engine_found);
-        let request = CheckRequest::new(DocumentKind::Address, NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
+        let request = CheckRequest::new(
+            DocumentKind::Address,
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        );
         let mut report = Report::new(DocumentKind::Address);
         reader.read(&RgbImage::new(32, 32), &request, &mut report);
         assert!(report.has(ReasonCode::OcrUnavailable));

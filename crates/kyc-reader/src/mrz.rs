@@ -83,10 +83,30 @@ struct Check {
 fn checks(format: Format) -> &'static [Check] {
     match format {
         Format::Td3 => &[
-            Check { name: "number", spans: &[(1, 0, 9)], digit: (1, 9), may_be_empty: false },
-            Check { name: "birth", spans: &[(1, 13, 19)], digit: (1, 19), may_be_empty: false },
-            Check { name: "expiry", spans: &[(1, 21, 27)], digit: (1, 27), may_be_empty: false },
-            Check { name: "personal_number", spans: &[(1, 28, 42)], digit: (1, 42), may_be_empty: true },
+            Check {
+                name: "number",
+                spans: &[(1, 0, 9)],
+                digit: (1, 9),
+                may_be_empty: false,
+            },
+            Check {
+                name: "birth",
+                spans: &[(1, 13, 19)],
+                digit: (1, 19),
+                may_be_empty: false,
+            },
+            Check {
+                name: "expiry",
+                spans: &[(1, 21, 27)],
+                digit: (1, 27),
+                may_be_empty: false,
+            },
+            Check {
+                name: "personal_number",
+                spans: &[(1, 28, 42)],
+                digit: (1, 42),
+                may_be_empty: true,
+            },
             Check {
                 name: "composite",
                 spans: &[(1, 0, 10), (1, 13, 20), (1, 21, 43)],
@@ -95,9 +115,24 @@ fn checks(format: Format) -> &'static [Check] {
             },
         ],
         Format::Td2 => &[
-            Check { name: "number", spans: &[(1, 0, 9)], digit: (1, 9), may_be_empty: false },
-            Check { name: "birth", spans: &[(1, 13, 19)], digit: (1, 19), may_be_empty: false },
-            Check { name: "expiry", spans: &[(1, 21, 27)], digit: (1, 27), may_be_empty: false },
+            Check {
+                name: "number",
+                spans: &[(1, 0, 9)],
+                digit: (1, 9),
+                may_be_empty: false,
+            },
+            Check {
+                name: "birth",
+                spans: &[(1, 13, 19)],
+                digit: (1, 19),
+                may_be_empty: false,
+            },
+            Check {
+                name: "expiry",
+                spans: &[(1, 21, 27)],
+                digit: (1, 27),
+                may_be_empty: false,
+            },
             Check {
                 name: "composite",
                 spans: &[(1, 0, 10), (1, 13, 20), (1, 21, 35)],
@@ -106,9 +141,24 @@ fn checks(format: Format) -> &'static [Check] {
             },
         ],
         Format::Td1 => &[
-            Check { name: "number", spans: &[(0, 5, 14)], digit: (0, 14), may_be_empty: false },
-            Check { name: "birth", spans: &[(1, 0, 6)], digit: (1, 6), may_be_empty: false },
-            Check { name: "expiry", spans: &[(1, 8, 14)], digit: (1, 14), may_be_empty: false },
+            Check {
+                name: "number",
+                spans: &[(0, 5, 14)],
+                digit: (0, 14),
+                may_be_empty: false,
+            },
+            Check {
+                name: "birth",
+                spans: &[(1, 0, 6)],
+                digit: (1, 6),
+                may_be_empty: false,
+            },
+            Check {
+                name: "expiry",
+                spans: &[(1, 8, 14)],
+                digit: (1, 14),
+                may_be_empty: false,
+            },
             Check {
                 name: "composite",
                 spans: &[(0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)],
@@ -193,9 +243,10 @@ pub fn find_mrz(raw_lines: &[String]) -> Option<(Mrz, usize)> {
             let Some(group) = cleaned.get(start..start + rows) else {
                 break;
             };
-            let fits = group
-                .iter()
-                .all(|l| l.as_ref().is_some_and(|l| l.len() * 5 >= width * 4 && l.len() <= width + 3));
+            let fits = group.iter().all(|l| {
+                l.as_ref()
+                    .is_some_and(|l| l.len() * 5 >= width * 4 && l.len() <= width + 3)
+            });
             if !fits {
                 continue;
             }
@@ -205,7 +256,10 @@ pub fn find_mrz(raw_lines: &[String]) -> Option<(Mrz, usize)> {
             };
             let better = match &best {
                 None => true,
-                Some((b, _)) => (mrz.valid, usize::MAX - mrz.failed_checks.len()) > (b.valid, usize::MAX - b.failed_checks.len()),
+                Some((b, _)) => {
+                    (mrz.valid, usize::MAX - mrz.failed_checks.len())
+                        > (b.valid, usize::MAX - b.failed_checks.len())
+                }
             };
             if better {
                 best = Some((mrz, start));
@@ -238,9 +292,7 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
     fix_filler_runs(&mut g);
     let mut corrections = 0;
     let all = checks(format);
-    let Some((composite, fields)) = all.split_last() else {
-        return None;
-    };
+    let (composite, fields) = all.split_last()?;
     let mut ambiguous = Vec::new();
     for check in fields {
         if passes(&g, check) {
@@ -271,8 +323,14 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
         let chosen = match fitting.as_slice() {
             [one] => Some(**one),
             many => {
-                let top = many.iter().map(|&&(li, pos, c)| plausibility(g[li][pos], c)).max();
-                let best: Vec<_> = many.iter().filter(|&&&(li, pos, c)| Some(plausibility(g[li][pos], c)) == top).collect();
+                let top = many
+                    .iter()
+                    .map(|&&(li, pos, c)| plausibility(g[li][pos], c))
+                    .max();
+                let best: Vec<_> = many
+                    .iter()
+                    .filter(|&&&(li, pos, c)| Some(plausibility(g[li][pos], c)) == top)
+                    .collect();
                 match best.as_slice() {
                     [one] => Some(***one),
                     _ => None,
@@ -290,7 +348,11 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
             corrections += 1;
         }
     }
-    let failed: Vec<&'static str> = all.iter().filter(|c| !passes(&g, c)).map(|c| c.name).collect();
+    let failed: Vec<&'static str> = all
+        .iter()
+        .filter(|c| !passes(&g, c))
+        .map(|c| c.name)
+        .collect();
     let text = |li: usize, s: usize, e: usize| String::from_utf8_lossy(&g[li][s..e]).into_owned();
     let trimmed = |li: usize, s: usize, e: usize| text(li, s, e).trim_end_matches('<').to_owned();
     let (names, number, nationality, birth, sex, expiry) = match format {
@@ -312,10 +374,18 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
         ),
     };
     let (surname, given) = names.split_once("<<").unwrap_or((names.as_str(), ""));
-    let words = |s: &str| s.split('<').filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+    let words = |s: &str| {
+        s.split('<')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     Some(Mrz {
         format,
-        lines: g.iter().map(|l| String::from_utf8_lossy(l).into_owned()).collect(),
+        lines: g
+            .iter()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect(),
         document_type: trimmed(0, 0, 2),
         country: trimmed(0, 2, 5),
         surname: words(surname),
@@ -355,7 +425,10 @@ fn fix_filler_runs(g: &mut [Vec<u8>]) {
 }
 
 fn field_bytes(g: &[Vec<u8>], spans: &[Span]) -> Vec<u8> {
-    spans.iter().flat_map(|&(li, s, e)| g[li][s..e].iter().copied()).collect()
+    spans
+        .iter()
+        .flat_map(|&(li, s, e)| g[li][s..e].iter().copied())
+        .collect()
 }
 
 fn passes(g: &[Vec<u8>], check: &Check) -> bool {
@@ -406,7 +479,11 @@ fn yymmdd(s: &str) -> Option<(i32, u32, u32)> {
     if s.len() != 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    Some((s[0..2].parse().ok()?, s[2..4].parse().ok()?, s[4..6].parse().ok()?))
+    Some((
+        s[0..2].parse().ok()?,
+        s[2..4].parse().ok()?,
+        s[4..6].parse().ok()?,
+    ))
 }
 
 /// The birth date, in the latest century that puts it on or before `as_of`.

@@ -1,6 +1,7 @@
 //! The three reading pipelines: image preparation, OCR passes, and the
 //! pure text functions, writing into the report.
 
+use chrono::Months;
 use image::{GrayImage, RgbImage};
 use kyc_checker::{CheckRequest, FieldLocation, Reason, Report};
 use kyc_core::ReasonCode;
@@ -53,16 +54,25 @@ pub fn read_address(ctx: &Context<'_>, report: &mut Report) {
         .map(|l| l.words.iter().map(|w| w.text.clone()).collect())
         .collect();
     let locale = ctx.request.locale;
-    let Some(found) = choose_issue_date(&words) else {
+    // An issue date is at most a year ahead (that is already a review) and
+    // not decades old; anything further is a misread number.
+    let as_of = ctx.request.as_of;
+    let window = as_of
+        .checked_sub_months(Months::new(12 * 15))
+        .zip(as_of.checked_add_months(Months::new(12)));
+    let Some(found) = choose_issue_date(&words, window) else {
         report.push(Reason::new(ReasonCode::IssueDateNotFound, locale));
         return;
     };
     report.extracted.issue_date = Some(found.date);
-    if let Some((x, y, w, h)) = lines.get(found.line).and_then(|l| l.bbox(found.words.0, found.words.1)) {
-        report
-            .extracted
-            .extra
-            .insert("issue_date_location".into(), location_value(prepared.to_source(x, y, w, h)));
+    if let Some((x, y, w, h)) = lines
+        .get(found.line)
+        .and_then(|l| l.bbox(found.words.0, found.words.1))
+    {
+        report.extracted.extra.insert(
+            "issue_date_location".into(),
+            location_value(prepared.to_source(x, y, w, h)),
+        );
     }
     match age(found.date, ctx.request.as_of) {
         Age::Fresh => {}
@@ -81,7 +91,9 @@ struct CardReading {
 /// number band read digits-only in a few contrast variants, then the whole
 /// card as sparse text, stopping at the first full Luhn-valid number.
 pub fn read_card(ctx: &Context<'_>, report: &mut Report) {
-    let prepared = Prepared::new(ctx.image, report.document.corners.as_ref(), |w, _| 1012.0 / w.max(1.0));
+    let prepared = Prepared::new(ctx.image, report.document.corners.as_ref(), |w, _| {
+        1012.0 / w.max(1.0)
+    });
     let card = &prepared.image;
     let (w, h) = card.dimensions();
     // The embossed or printed number sits between 40% and 78% of the height
@@ -118,11 +130,17 @@ pub fn read_card(ctx: &Context<'_>, report: &mut Report) {
                 let back = |v: u32| (f64::from(v) / scale_back).round() as u32;
                 prepared.to_source(back(x) + offset.0, back(y) + offset.1, back(bw), back(bh))
             });
-            if best.as_ref().is_none_or(|b| number.score() > b.number.score()) {
+            if best
+                .as_ref()
+                .is_none_or(|b| number.score() > b.number.score())
+            {
                 best = Some(CardReading { number, location });
             }
         }
-        if best.as_ref().is_some_and(|b| b.number.luhn_valid || (b.number.masked() && b.number.last4.is_some())) {
+        if best
+            .as_ref()
+            .is_some_and(|b| b.number.luhn_valid || (b.number.masked() && b.number.last4.is_some()))
+        {
             break;
         }
     }
@@ -133,7 +151,10 @@ pub fn read_card(ctx: &Context<'_>, report: &mut Report) {
     };
     report.extracted.card_number_masked = Some(best.number.masked());
     if let Some(loc) = best.location {
-        report.extracted.extra.insert("card_number_location".into(), location_value(loc));
+        report
+            .extracted
+            .extra
+            .insert("card_number_location".into(), location_value(loc));
         // The last four are the right end of the number: a quarter of its
         // box for a 16-digit number.
         let quarter = FieldLocation {
@@ -141,7 +162,10 @@ pub fn read_card(ctx: &Context<'_>, report: &mut Report) {
             width: loc.width - loc.width * 3 / 4,
             ..loc
         };
-        report.extracted.extra.insert("card_last4_location".into(), location_value(quarter));
+        report
+            .extracted
+            .extra
+            .insert("card_last4_location".into(), location_value(quarter));
     }
     if !best.number.masked() {
         report.push(Reason::new(ReasonCode::CardNumberNotMasked, locale));
@@ -178,7 +202,10 @@ pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
     let top = h / 2;
     let bottom = crop(doc, 0, top, w, h - top);
     let mut best: Option<(Mrz, Option<FieldLocation>)> = None;
-    let consider = |lines: &[Line], offset: (u32, u32), scale: f64, best: &mut Option<(Mrz, Option<FieldLocation>)>| {
+    let consider = |lines: &[Line],
+                    offset: (u32, u32),
+                    scale: f64,
+                    best: &mut Option<(Mrz, Option<FieldLocation>)>| {
         let texts: Vec<String> = lines.iter().map(Line::text).collect();
         let Some((mrz, start)) = find_mrz(&texts) else {
             return;
@@ -193,10 +220,14 @@ pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
             (back(x) + offset.0, back(y) + offset.1, back(bw), back(bh))
         });
         let better = best.as_ref().is_none_or(|(b, _)| {
-            (mrz.valid, std::cmp::Reverse(mrz.failed_checks.len())) > (b.valid, std::cmp::Reverse(b.failed_checks.len()))
+            (mrz.valid, std::cmp::Reverse(mrz.failed_checks.len()))
+                > (b.valid, std::cmp::Reverse(b.failed_checks.len()))
         });
         if better {
-            *best = Some((mrz, location.map(|(x, y, bw, bh)| prepared.to_source(x, y, bw, bh))));
+            *best = Some((
+                mrz,
+                location.map(|(x, y, bw, bh)| prepared.to_source(x, y, bw, bh)),
+            ));
         }
     };
     let lines = recognise(ctx, &bottom, &pass);
@@ -232,8 +263,12 @@ pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
 fn write_mrz(ctx: &Context<'_>, report: &mut Report, mrz: &Mrz, location: Option<FieldLocation>) {
     let locale = ctx.request.locale;
     let as_of = ctx.request.as_of;
-    let birth = (!mrz.failed_checks.contains(&"birth")).then(|| birth_date(&mrz.birth, as_of)).flatten();
-    let expiry = (!mrz.failed_checks.contains(&"expiry")).then(|| expiry_date(&mrz.expiry, as_of)).flatten();
+    let birth = (!mrz.failed_checks.contains(&"birth"))
+        .then(|| birth_date(&mrz.birth, as_of))
+        .flatten();
+    let expiry = (!mrz.failed_checks.contains(&"expiry"))
+        .then(|| expiry_date(&mrz.expiry, as_of))
+        .flatten();
     report.extracted.extra.insert(
         "mrz".into(),
         json!({
@@ -253,7 +288,10 @@ fn write_mrz(ctx: &Context<'_>, report: &mut Report, mrz: &Mrz, location: Option
         }),
     );
     if let Some(loc) = location {
-        report.extracted.extra.insert("mrz_location".into(), location_value(loc));
+        report
+            .extracted
+            .extra
+            .insert("mrz_location".into(), location_value(loc));
     }
     if !mrz.valid {
         report.push(Reason::new(ReasonCode::MrzInvalid, locale));

@@ -26,7 +26,10 @@ impl Homography {
     fn apply(&self, x: f64, y: f64) -> (f64, f64) {
         let h = &self.0;
         let d = h[6] * x + h[7] * y + 1.0;
-        ((h[0] * x + h[1] * y + h[2]) / d, (h[3] * x + h[4] * y + h[5]) / d)
+        (
+            (h[0] * x + h[1] * y + h[2]) / d,
+            (h[3] * x + h[4] * y + h[5]) / d,
+        )
     }
 }
 
@@ -38,11 +41,12 @@ fn solve8(mut a: [[f64; 9]; 8]) -> Option<[f64; 8]> {
             return None;
         }
         a.swap(col, pivot);
-        for row in 0..8 {
+        let pivot_row = a[col];
+        for (row, r) in a.iter_mut().enumerate() {
             if row != col {
-                let f = a[row][col] / a[col][col];
-                for k in col..9 {
-                    a[row][k] -= f * a[col][k];
+                let f = r[col] / pivot_row[col];
+                for (x, p) in r.iter_mut().zip(pivot_row.iter()).skip(col) {
+                    *x -= f * p;
                 }
             }
         }
@@ -81,17 +85,30 @@ impl Prepared {
             let s = scale_for(w, h);
             let (ow, oh) = ((w * s).round() as u32, (h * s).round() as u32);
             if ow >= 16 && oh >= 16 && ow <= 6000 && oh <= 6000 {
-                if let (Some(hom), Some(image)) = (
-                    Homography::rect_to_quad(w, h, c),
-                    warp(&gray, c, ow, oh),
-                ) {
-                    return Self { image, hom: Some(hom), scale: s, source };
+                if let (Some(hom), Some(image)) =
+                    (Homography::rect_to_quad(w, h, c), warp(&gray, c, ow, oh))
+                {
+                    return Self {
+                        image,
+                        hom: Some(hom),
+                        scale: s,
+                        source,
+                    };
                 }
             }
         }
         let s = scale_for(f64::from(source.0), f64::from(source.1));
-        let image = if (s - 1.0).abs() < 1e-3 { gray } else { resize_to(&gray, s) };
-        Self { image, hom: None, scale: s, source }
+        let image = if (s - 1.0).abs() < 1e-3 {
+            gray
+        } else {
+            resize_to(&gray, s)
+        };
+        Self {
+            image,
+            hom: None,
+            scale: s,
+            source,
+        }
     }
 
     /// A box in prepared pixels as a box in the source image.
@@ -104,10 +121,26 @@ impl Prepared {
             }
         });
         let (sw, sh) = (f64::from(self.source.0), f64::from(self.source.1));
-        let x0 = pts.iter().map(|p| p.0).fold(f64::MAX, f64::min).clamp(0.0, sw);
-        let y0 = pts.iter().map(|p| p.1).fold(f64::MAX, f64::min).clamp(0.0, sh);
-        let x1 = pts.iter().map(|p| p.0).fold(f64::MIN, f64::max).clamp(0.0, sw);
-        let y1 = pts.iter().map(|p| p.1).fold(f64::MIN, f64::max).clamp(0.0, sh);
+        let x0 = pts
+            .iter()
+            .map(|p| p.0)
+            .fold(f64::MAX, f64::min)
+            .clamp(0.0, sw);
+        let y0 = pts
+            .iter()
+            .map(|p| p.1)
+            .fold(f64::MAX, f64::min)
+            .clamp(0.0, sh);
+        let x1 = pts
+            .iter()
+            .map(|p| p.0)
+            .fold(f64::MIN, f64::max)
+            .clamp(0.0, sw);
+        let y1 = pts
+            .iter()
+            .map(|p| p.1)
+            .fold(f64::MIN, f64::max)
+            .clamp(0.0, sh);
         FieldLocation {
             x: x0.round() as u32,
             y: y0.round() as u32,
@@ -145,7 +178,9 @@ fn bilinear(img: &GrayImage, x: f64, y: f64) -> u8 {
     let (w, h) = (img.width() as i64, img.height() as i64);
     let (x0, y0) = (x.floor() as i64, y.floor() as i64);
     let (fx, fy) = (x - x0 as f64, y - y0 as f64);
-    let at = |xi: i64, yi: i64| f64::from(img.get_pixel(xi.clamp(0, w - 1) as u32, yi.clamp(0, h - 1) as u32)[0]);
+    let at = |xi: i64, yi: i64| {
+        f64::from(img.get_pixel(xi.clamp(0, w - 1) as u32, yi.clamp(0, h - 1) as u32)[0])
+    };
     let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
     let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
     (top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8
@@ -154,7 +189,10 @@ fn bilinear(img: &GrayImage, x: f64, y: f64) -> u8 {
 /// Side lengths of the quad, as (width, height) averages of opposite sides.
 pub fn quad_size(c: &Corners) -> (f64, f64) {
     let d = |a: [f64; 2], b: [f64; 2]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
-    ((d(c[0], c[1]) + d(c[3], c[2])) / 2.0, (d(c[0], c[3]) + d(c[1], c[2])) / 2.0)
+    (
+        (d(c[0], c[1]) + d(c[3], c[2])) / 2.0,
+        (d(c[0], c[3]) + d(c[1], c[2])) / 2.0,
+    )
 }
 
 /// Scales so the long side is at most `max_long` and at least `min_long`.
@@ -170,7 +208,11 @@ pub fn fit(gray: &GrayImage, min_long: u32, max_long: u32) -> GrayImage {
 pub fn resize_to(gray: &GrayImage, scale: f64) -> GrayImage {
     let w = ((gray.width() as f64 * scale).round() as u32).max(1);
     let h = ((gray.height() as f64 * scale).round() as u32).max(1);
-    let filter = if scale < 1.0 { imageops::FilterType::Triangle } else { imageops::FilterType::CatmullRom };
+    let filter = if scale < 1.0 {
+        imageops::FilterType::Triangle
+    } else {
+        imageops::FilterType::CatmullRom
+    };
     imageops::resize(gray, w, h, filter)
 }
 
@@ -214,7 +256,9 @@ pub fn stretch(gray: &GrayImage) -> GrayImage {
     }
     let mut out = gray.clone();
     for p in out.pixels_mut() {
-        p[0] = ((f64::from(p[0]) - lo) / (hi - lo) * 255.0).round().clamp(0.0, 255.0) as u8;
+        p[0] = ((f64::from(p[0]) - lo) / (hi - lo) * 255.0)
+            .round()
+            .clamp(0.0, 255.0) as u8;
     }
     out
 }
@@ -233,7 +277,10 @@ mod tests {
         }
         let quad = [[30.0, 20.0], [70.0, 20.0], [70.0, 40.0], [30.0, 40.0]];
         let out = warp(&img, &quad, 40, 20).unwrap();
-        assert!(out.pixels().all(|p| p[0] < 40), "the black box fills the output");
+        assert!(
+            out.pixels().all(|p| p[0] < 40),
+            "the black box fills the output"
+        );
         assert_eq!(quad_size(&quad), (40.0, 20.0));
     }
 

@@ -12,8 +12,16 @@ fn dates(text: &str) -> Vec<NaiveDate> {
 fn numeric_formats() {
     let d = day(2026, 10, 15);
     for text in [
-        "15.10.2026", "15/10/2026", "15-10-2026", "2026-10-15", "2026/10/15", "15.10.26",
-        "Date: 15.10.2026 г.", "(15/10/2026)", "15. 10. 2026", "20261015",
+        "15.10.2026",
+        "15/10/2026",
+        "15-10-2026",
+        "2026-10-15",
+        "2026/10/15",
+        "15.10.26",
+        "Date: 15.10.2026 г.",
+        "(15/10/2026)",
+        "15. 10. 2026",
+        "20261015",
     ] {
         assert_eq!(dates(text), vec![d], "{text}");
     }
@@ -74,7 +82,15 @@ fn day_first_unless_impossible_and_ambiguity_is_flagged() {
 
 #[test]
 fn impossible_dates_times_and_phone_numbers_are_not_dates() {
-    for text in ["31.02.2026", "18:32:36", "Tel 1300-88-6555", "32.01.2026", "15.13.2026", "May", "15 march"] {
+    for text in [
+        "31.02.2026",
+        "18:32:36",
+        "Tel 1300-88-6555",
+        "32.01.2026",
+        "15.13.2026",
+        "May",
+        "15 march",
+    ] {
         assert!(dates(text).is_empty(), "{text}");
     }
     assert!(dates("marketing 15 2026").is_empty());

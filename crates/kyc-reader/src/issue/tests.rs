@@ -11,7 +11,7 @@ fn page(text: &str) -> Vec<Vec<String>> {
 }
 
 fn chosen(text: &str) -> Option<NaiveDate> {
-    choose_issue_date(&page(text)).map(|d| d.date)
+    choose_issue_date(&page(text), None).map(|d| d.date)
 }
 
 #[test]
@@ -30,16 +30,23 @@ fn issue_label_beats_due_date_and_period_in_every_language() {
 
 #[test]
 fn generic_date_label_beats_unlabelled_and_contract_dates() {
-    let text = "Contract date 01.01.2020\nCustomer 12345\nDate: 07.10.2026\nPrinted 08.10.2026 12:00";
+    let text =
+        "Contract date 01.01.2020\nCustomer 12345\nDate: 07.10.2026\nPrinted 08.10.2026 12:00";
     assert_eq!(chosen(text), Some(day(2026, 10, 7)));
-    assert_eq!(chosen("Tarix 07.10.2026\nMüqavilə tarixi 01.01.2020"), Some(day(2026, 10, 7)));
-    assert_eq!(chosen("Счет № 77 от 07.10.2026\nДоговор от 01.01.2020"), Some(day(2026, 10, 7)));
+    assert_eq!(
+        chosen("Tarix 07.10.2026\nMüqavilə tarixi 01.01.2020"),
+        Some(day(2026, 10, 7))
+    );
+    assert_eq!(
+        chosen("Счет № 77 от 07.10.2026\nДоговор от 01.01.2020"),
+        Some(day(2026, 10, 7))
+    );
 }
 
 #[test]
 fn a_label_on_the_line_above_counts() {
     let text = "Customer ACME\nInvoice date\n07.10.2026\nDue date\n21.10.2026";
-    let d = choose_issue_date(&page(text)).unwrap();
+    let d = choose_issue_date(&page(text), None).unwrap();
     assert_eq!(d.date, day(2026, 10, 7));
     assert_eq!(d.line, 2);
     assert_eq!(d.words, (0, 1));
@@ -47,16 +54,19 @@ fn a_label_on_the_line_above_counts() {
 
 #[test]
 fn without_labels_the_first_date_wins() {
-    assert_eq!(chosen("ACME\n28 Mar 18 18:32\nthanks 01/04/2018"), Some(day(2018, 3, 28)));
+    assert_eq!(
+        chosen("ACME\n28 Mar 18 18:32\nthanks 01/04/2018"),
+        Some(day(2018, 3, 28))
+    );
     assert_eq!(chosen("no dates here"), None);
     assert_eq!(chosen(""), None);
 }
 
 #[test]
 fn word_span_points_at_the_date_words() {
-    let d = choose_issue_date(&page("Statement date: 15 October 2026 page 1")).unwrap();
+    let d = choose_issue_date(&page("Statement date: 15 October 2026 page 1"), None).unwrap();
     assert_eq!(d.words, (2, 5));
-    let d = choose_issue_date(&page("Verilmə tarixi: 05.10.2026")).unwrap();
+    let d = choose_issue_date(&page("Verilmə tarixi: 05.10.2026"), None).unwrap();
     assert_eq!(d.words, (2, 3));
 }
 
@@ -90,4 +100,15 @@ fn three_month_rule_clamps_month_ends() {
     // Across a year boundary.
     assert_eq!(age(day(2025, 10, 15), day(2026, 1, 15)), Age::Fresh);
     assert_eq!(age(day(2025, 10, 14), day(2026, 1, 15)), Age::TooOld);
+}
+
+#[test]
+fn dates_outside_the_window_are_ignored() {
+    let window = Some((day(2016, 1, 1), day(2027, 1, 1)));
+    let lines = page("Ref 04-06-51\nDate 07.10.2026");
+    assert_eq!(
+        choose_issue_date(&lines, window).map(|d| d.date),
+        Some(day(2026, 10, 7))
+    );
+    assert_eq!(choose_issue_date(&page("Ref 04-06-51"), window), None);
 }

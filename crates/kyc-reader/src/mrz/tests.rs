@@ -4,7 +4,10 @@ const TD3: [&str; 2] = [
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
     "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
 ];
-const TD2: [&str; 2] = ["I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<", "D231458907UTO7408122F1204159<<<<<<<6"];
+const TD2: [&str; 2] = [
+    "I<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<",
+    "D231458907UTO7408122F1204159<<<<<<<6",
+];
 const TD1: [&str; 3] = [
     "I<UTOD231458907<<<<<<<<<<<<<<<",
     "7408122F1204159UTO<<<<<<<<<<<6",
