@@ -1,0 +1,114 @@
+use super::*;
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn page(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .collect()
+}
+
+fn chosen(text: &str) -> Option<NaiveDate> {
+    choose_issue_date(&page(text), None).map(|d| d.date)
+}
+
+#[test]
+fn issue_label_beats_due_date_and_period_in_every_language() {
+    let cases = [
+        ("Son ödəniş tarixi: 25.10.2026\nVerilmə tarixi: 05.10.2026\nDövr: 01.09.2026 - 30.09.2026", day(2026, 10, 5)),
+        ("Срок оплаты: 25.10.2026\nДата выдачи: 05.10.2026\nПериод: 01.09.2026 - 30.09.2026", day(2026, 10, 5)),
+        ("Son Ödeme Tarihi: 25.10.2026\nDüzenleme Tarihi: 05.10.2026\nDönem 01.09.2026-30.09.2026", day(2026, 10, 5)),
+        ("Төлеу мерзімі: 25.10.2026\nБерілген күні: 05.10.2026\nКезең: 01.09.2026 - 30.09.2026", day(2026, 10, 5)),
+        ("Due date: October 25, 2026\nStatement date: October 5, 2026\nBilling period 01/09/2026 - 30/09/2026", day(2026, 10, 5)),
+    ];
+    for (text, want) in cases {
+        assert_eq!(chosen(text), Some(want), "{text}");
+    }
+}
+
+#[test]
+fn generic_date_label_beats_unlabelled_and_contract_dates() {
+    let text =
+        "Contract date 01.01.2020\nCustomer 12345\nDate: 07.10.2026\nPrinted 08.10.2026 12:00";
+    assert_eq!(chosen(text), Some(day(2026, 10, 7)));
+    assert_eq!(
+        chosen("Tarix 07.10.2026\nMüqavilə tarixi 01.01.2020"),
+        Some(day(2026, 10, 7))
+    );
+    assert_eq!(
+        chosen("Счет № 77 от 07.10.2026\nДоговор от 01.01.2020"),
+        Some(day(2026, 10, 7))
+    );
+}
+
+#[test]
+fn a_label_on_the_line_above_counts() {
+    let text = "Customer ACME\nInvoice date\n07.10.2026\nDue date\n21.10.2026";
+    let d = choose_issue_date(&page(text), None).unwrap();
+    assert_eq!(d.date, day(2026, 10, 7));
+    assert_eq!(d.line, 2);
+    assert_eq!(d.words, (0, 1));
+}
+
+#[test]
+fn without_labels_the_first_date_wins() {
+    assert_eq!(
+        chosen("ACME\n28 Mar 18 18:32\nthanks 01/04/2018"),
+        Some(day(2018, 3, 28))
+    );
+    assert_eq!(chosen("no dates here"), None);
+    assert_eq!(chosen(""), None);
+}
+
+#[test]
+fn word_span_points_at_the_date_words() {
+    let d = choose_issue_date(&page("Statement date: 15 October 2026 page 1"), None).unwrap();
+    assert_eq!(d.words, (2, 5));
+    let d = choose_issue_date(&page("Verilmə tarixi: 05.10.2026"), None).unwrap();
+    assert_eq!(d.words, (2, 3));
+}
+
+#[test]
+fn label_scores() {
+    assert_eq!(label_score("Statement date:"), 3);
+    assert_eq!(label_score("Due date"), -3);
+    assert_eq!(label_score("Date"), 2);
+    assert_eq!(label_score("от"), 2);
+    assert_eq!(label_score("Отчет"), 0);
+    assert_eq!(label_score("Total"), 0);
+}
+
+#[test]
+fn three_month_rule_is_exact_to_the_day() {
+    let as_of = day(2026, 11, 22);
+    assert_eq!(age(day(2026, 8, 22), as_of), Age::Fresh);
+    assert_eq!(age(day(2026, 8, 21), as_of), Age::TooOld);
+    assert_eq!(age(day(2026, 11, 22), as_of), Age::Fresh);
+    assert_eq!(age(day(2026, 11, 23), as_of), Age::InFuture);
+}
+
+#[test]
+fn three_month_rule_clamps_month_ends() {
+    // 31 May looks back to 28 February (no 31 February).
+    assert_eq!(age(day(2026, 2, 28), day(2026, 5, 31)), Age::Fresh);
+    assert_eq!(age(day(2026, 2, 27), day(2026, 5, 31)), Age::TooOld);
+    // Leap year: 29 February.
+    assert_eq!(age(day(2024, 2, 29), day(2024, 5, 31)), Age::Fresh);
+    assert_eq!(age(day(2024, 2, 28), day(2024, 5, 31)), Age::TooOld);
+    // Across a year boundary.
+    assert_eq!(age(day(2025, 10, 15), day(2026, 1, 15)), Age::Fresh);
+    assert_eq!(age(day(2025, 10, 14), day(2026, 1, 15)), Age::TooOld);
+}
+
+#[test]
+fn dates_outside_the_window_are_ignored() {
+    let window = Some((day(2016, 1, 1), day(2027, 1, 1)));
+    let lines = page("Ref 04-06-51\nDate 07.10.2026");
+    assert_eq!(
+        choose_issue_date(&lines, window).map(|d| d.date),
+        Some(day(2026, 10, 7))
+    );
+    assert_eq!(choose_issue_date(&page("Ref 04-06-51"), window), None);
+}

@@ -1,0 +1,526 @@
+//! Machine-readable zones (ICAO 9303): finding the MRZ lines in OCR
+//! output, correcting single misreads with the check digits, parsing the
+//! fields.
+//!
+//! OCR of OCR-B text reads the `<` filler as `K`, `S` or `C` and confuses
+//! `0`/`O`, `1`/`I`, `8`/`B`, `5`/`S`. Positions that must be digits (dates,
+//! check digits) are mapped back to digits first; then a field whose check
+//! digit fails gets every single-character confusion tried, and the fix is
+//! kept only when exactly one makes the check pass.
+
+use chrono::{Datelike, NaiveDate};
+use serde::Serialize;
+
+/// The three MRZ formats: ID-1 cards (3x30), ID-2 (2x36), passports (2x44).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Format {
+    Td1,
+    Td2,
+    Td3,
+}
+
+impl Format {
+    fn shape(self) -> (usize, usize) {
+        match self {
+            Format::Td1 => (3, 30),
+            Format::Td2 => (2, 36),
+            Format::Td3 => (2, 44),
+        }
+    }
+}
+
+/// A parsed MRZ. Dates stay as printed (`YYMMDD`); the century depends on
+/// the day the document is checked (see [`birth_date`], [`expiry_date`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mrz {
+    pub format: Format,
+    pub lines: Vec<String>,
+    pub document_type: String,
+    pub country: String,
+    pub surname: String,
+    pub given_names: String,
+    pub number: String,
+    pub nationality: String,
+    pub birth: String,
+    pub sex: String,
+    pub expiry: String,
+    /// Every check digit valid (after correction).
+    pub valid: bool,
+    /// Names of the checks that fail.
+    pub failed_checks: Vec<&'static str>,
+    /// How many characters the check digits corrected.
+    pub corrections: usize,
+}
+
+/// ICAO 9303 check digit: weights 7, 3, 1 repeating; `<` = 0, `0-9` their
+/// value, `A-Z` = 10–35. `None` on any other character.
+pub fn check_digit(field: &[u8]) -> Option<u8> {
+    let mut sum: u32 = 0;
+    for (i, &c) in field.iter().enumerate() {
+        let v = match c {
+            b'0'..=b'9' => u32::from(c - b'0'),
+            b'A'..=b'Z' => u32::from(c - b'A') + 10,
+            b'<' => 0,
+            _ => return None,
+        };
+        sum += v * [7, 3, 1][i % 3];
+    }
+    Some((sum % 10) as u8)
+}
+
+/// A span of one MRZ line: (line, start, end).
+type Span = (usize, usize, usize);
+
+/// One check: the spans it covers, and where its digit is.
+struct Check {
+    name: &'static str,
+    spans: &'static [Span],
+    digit: (usize, usize),
+    /// Optional-data fields may leave their check digit as `<` when empty.
+    may_be_empty: bool,
+}
+
+fn checks(format: Format) -> &'static [Check] {
+    match format {
+        Format::Td3 => &[
+            Check {
+                name: "number",
+                spans: &[(1, 0, 9)],
+                digit: (1, 9),
+                may_be_empty: false,
+            },
+            Check {
+                name: "birth",
+                spans: &[(1, 13, 19)],
+                digit: (1, 19),
+                may_be_empty: false,
+            },
+            Check {
+                name: "expiry",
+                spans: &[(1, 21, 27)],
+                digit: (1, 27),
+                may_be_empty: false,
+            },
+            Check {
+                name: "personal_number",
+                spans: &[(1, 28, 42)],
+                digit: (1, 42),
+                may_be_empty: true,
+            },
+            Check {
+                name: "composite",
+                spans: &[(1, 0, 10), (1, 13, 20), (1, 21, 43)],
+                digit: (1, 43),
+                may_be_empty: false,
+            },
+        ],
+        Format::Td2 => &[
+            Check {
+                name: "number",
+                spans: &[(1, 0, 9)],
+                digit: (1, 9),
+                may_be_empty: false,
+            },
+            Check {
+                name: "birth",
+                spans: &[(1, 13, 19)],
+                digit: (1, 19),
+                may_be_empty: false,
+            },
+            Check {
+                name: "expiry",
+                spans: &[(1, 21, 27)],
+                digit: (1, 27),
+                may_be_empty: false,
+            },
+            Check {
+                name: "composite",
+                spans: &[(1, 0, 10), (1, 13, 20), (1, 21, 35)],
+                digit: (1, 35),
+                may_be_empty: false,
+            },
+        ],
+        Format::Td1 => &[
+            Check {
+                name: "number",
+                spans: &[(0, 5, 14)],
+                digit: (0, 14),
+                may_be_empty: false,
+            },
+            Check {
+                name: "birth",
+                spans: &[(1, 0, 6)],
+                digit: (1, 6),
+                may_be_empty: false,
+            },
+            Check {
+                name: "expiry",
+                spans: &[(1, 8, 14)],
+                digit: (1, 14),
+                may_be_empty: false,
+            },
+            Check {
+                name: "composite",
+                spans: &[(0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)],
+                digit: (1, 29),
+                may_be_empty: false,
+            },
+        ],
+    }
+}
+
+/// Positions that can only hold digits: dates and check digits.
+fn numeric_spans(format: Format) -> &'static [Span] {
+    match format {
+        Format::Td3 => &[(1, 9, 10), (1, 13, 20), (1, 21, 28), (1, 43, 44)],
+        Format::Td2 => &[(1, 9, 10), (1, 13, 20), (1, 21, 28), (1, 35, 36)],
+        Format::Td1 => &[(0, 14, 15), (1, 0, 7), (1, 8, 15), (1, 29, 30)],
+    }
+}
+
+fn to_digit(c: u8) -> u8 {
+    match c {
+        b'O' | b'Q' | b'D' | b'U' => b'0',
+        b'I' | b'L' | b'J' => b'1',
+        b'Z' => b'2',
+        b'S' => b'5',
+        b'G' => b'6',
+        b'T' => b'7',
+        b'B' => b'8',
+        b'A' => b'4',
+        _ => c,
+    }
+}
+
+/// Characters OCR confuses with `c` in OCR-B.
+fn confusions(c: u8) -> &'static [u8] {
+    match c {
+        b'0' => b"OQD",
+        b'O' | b'Q' | b'D' => b"0",
+        b'1' => b"I7L",
+        b'I' | b'L' => b"1",
+        b'7' => b"1T",
+        b'8' => b"B63",
+        b'B' => b"8",
+        b'6' => b"G85",
+        b'G' => b"6",
+        b'5' => b"S6",
+        b'S' => b"5<",
+        b'2' => b"Z",
+        b'Z' => b"2",
+        b'3' => b"8",
+        b'4' => b"A",
+        b'9' => b"0",
+        b'<' => b"KSC",
+        b'K' | b'C' | b'E' => b"<",
+        _ => b"",
+    }
+}
+
+/// Cleans one OCR line: uppercase, spaces dropped, look-alikes of `<`
+/// (`«`, `‹`) mapped to it. `None` when it does not look like MRZ text.
+pub fn clean_line(raw: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in raw.chars() {
+        match c {
+            ' ' | '\t' => {}
+            '«' | '‹' | '(' | '{' | '[' => out.push('<'),
+            c if c.is_ascii_alphanumeric() || c == '<' => out.push(c.to_ascii_uppercase()),
+            _ => return None,
+        }
+    }
+    (out.len() >= 26 && out.contains('<')).then_some(out)
+}
+
+/// Finds an MRZ among OCR lines (raw text, top to bottom), corrects and
+/// parses it. Prefers the format whose checks pass.
+pub fn find_mrz(raw_lines: &[String]) -> Option<(Mrz, usize)> {
+    let cleaned: Vec<Option<String>> = raw_lines.iter().map(|l| clean_line(l)).collect();
+    let mut best: Option<(Mrz, usize)> = None;
+    for format in [Format::Td3, Format::Td2, Format::Td1] {
+        let (rows, width) = format.shape();
+        for start in 0..cleaned.len() {
+            let Some(group) = cleaned.get(start..start + rows) else {
+                break;
+            };
+            let fits = group.iter().all(|l| {
+                l.as_ref()
+                    .is_some_and(|l| l.len() * 5 >= width * 4 && l.len() <= width + 3)
+            });
+            if !fits {
+                continue;
+            }
+            let lines: Vec<String> = group.iter().flatten().cloned().collect();
+            let Some(mrz) = parse(format, &lines) else {
+                continue;
+            };
+            let better = match &best {
+                None => true,
+                Some((b, _)) => {
+                    (mrz.valid, usize::MAX - mrz.failed_checks.len())
+                        > (b.valid, usize::MAX - b.failed_checks.len())
+                }
+            };
+            if better {
+                best = Some((mrz, start));
+            }
+        }
+    }
+    best
+}
+
+/// Parses MRZ lines of a known format, padding or trimming each line at the
+/// end to the format's width (OCR drops or adds trailing fillers).
+pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
+    let (rows, width) = format.shape();
+    if lines.len() != rows {
+        return None;
+    }
+    let mut g: Vec<Vec<u8>> = lines
+        .iter()
+        .map(|l| {
+            let mut b: Vec<u8> = l.bytes().take(width).collect();
+            b.resize(width, b'<');
+            b
+        })
+        .collect();
+    for &(li, s, e) in numeric_spans(format) {
+        for c in &mut g[li][s..e] {
+            *c = to_digit(*c);
+        }
+    }
+    fix_filler_runs(&mut g);
+    let mut corrections = 0;
+    let all = checks(format);
+    let (composite, fields) = all.split_last()?;
+    let mut ambiguous = Vec::new();
+    for check in fields {
+        if passes(&g, check) {
+            continue;
+        }
+        match correct(&g, check).as_slice() {
+            [(li, pos, c)] => {
+                g[*li][*pos] = *c;
+                corrections += 1;
+            }
+            [] => {}
+            many => ambiguous.push(many.to_vec()),
+        }
+    }
+    // A field with several one-character fixes keeps the one that also
+    // makes the composite check pass, when exactly one does.
+    for candidates in ambiguous {
+        let fitting: Vec<&(usize, usize, u8)> = candidates
+            .iter()
+            .filter(|&&(li, pos, c)| {
+                let mut trial = g.clone();
+                trial[li][pos] = c;
+                passes(&trial, composite)
+            })
+            .collect();
+        // Still several: a letter read inside digits (`9O2`) is a likelier
+        // misread than one digit for another, so it wins if it is alone.
+        let chosen = match fitting.as_slice() {
+            [one] => Some(**one),
+            many => {
+                let top = many
+                    .iter()
+                    .map(|&&(li, pos, c)| plausibility(g[li][pos], c))
+                    .max();
+                let best: Vec<_> = many
+                    .iter()
+                    .filter(|&&&(li, pos, c)| Some(plausibility(g[li][pos], c)) == top)
+                    .collect();
+                match best.as_slice() {
+                    [one] => Some(***one),
+                    _ => None,
+                }
+            }
+        };
+        if let Some((li, pos, c)) = chosen {
+            g[li][pos] = c;
+            corrections += 1;
+        }
+    }
+    if !passes(&g, composite) {
+        if let [(li, pos, c)] = correct(&g, composite).as_slice() {
+            g[*li][*pos] = *c;
+            corrections += 1;
+        }
+    }
+    let failed: Vec<&'static str> = all
+        .iter()
+        .filter(|c| !passes(&g, c))
+        .map(|c| c.name)
+        .collect();
+    let text = |li: usize, s: usize, e: usize| String::from_utf8_lossy(&g[li][s..e]).into_owned();
+    let trimmed = |li: usize, s: usize, e: usize| text(li, s, e).trim_end_matches('<').to_owned();
+    let (names, number, nationality, birth, sex, expiry) = match format {
+        Format::Td3 | Format::Td2 => (
+            text(0, 5, width),
+            trimmed(1, 0, 9),
+            trimmed(1, 10, 13),
+            text(1, 13, 19),
+            text(1, 20, 21),
+            text(1, 21, 27),
+        ),
+        Format::Td1 => (
+            text(2, 0, 30),
+            trimmed(0, 5, 14),
+            trimmed(1, 15, 18),
+            text(1, 0, 6),
+            text(1, 7, 8),
+            text(1, 8, 14),
+        ),
+    };
+    let (surname, given) = names.split_once("<<").unwrap_or((names.as_str(), ""));
+    let words = |s: &str| {
+        s.split('<')
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    Some(Mrz {
+        format,
+        lines: g
+            .iter()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect(),
+        document_type: trimmed(0, 0, 2),
+        country: trimmed(0, 2, 5),
+        surname: words(surname),
+        given_names: words(given),
+        number,
+        nationality,
+        birth,
+        sex,
+        expiry,
+        valid: failed.is_empty(),
+        failed_checks: failed,
+        corrections,
+    })
+}
+
+/// A run of filler look-alikes running to the end of a line, starting
+/// with and holding real fillers, is fillers: `<<KKKK<<` → `<<<<<<<<`.
+fn fix_filler_runs(g: &mut [Vec<u8>]) {
+    for line in g.iter_mut() {
+        let mut start = line.len();
+        while start > 0 && matches!(line[start - 1], b'<' | b'K' | b'S' | b'C' | b'E' | b'X') {
+            start -= 1;
+        }
+        // The run starts at a real filler, so a name ending in `E`, `K`,
+        // `S` or `C` keeps its last letter.
+        while start < line.len() && line[start] != b'<' {
+            start += 1;
+        }
+        let run = &line[start..];
+        let fillers = run.iter().filter(|&&c| c == b'<').count();
+        if run.len() >= 3 && fillers >= 2 {
+            for c in &mut line[start..] {
+                *c = b'<';
+            }
+        }
+    }
+}
+
+fn field_bytes(g: &[Vec<u8>], spans: &[Span]) -> Vec<u8> {
+    spans
+        .iter()
+        .flat_map(|&(li, s, e)| g[li][s..e].iter().copied())
+        .collect()
+}
+
+fn passes(g: &[Vec<u8>], check: &Check) -> bool {
+    let field = field_bytes(g, check.spans);
+    let digit = g[check.digit.0][check.digit.1];
+    if check.may_be_empty && digit == b'<' && field.iter().all(|&c| c == b'<') {
+        return true;
+    }
+    digit.is_ascii_digit() && check_digit(&field) == Some(digit - b'0')
+}
+
+/// How likely OCR made this substitution: letter for digit (or a filler
+/// look-alike) is a class error OCR makes often; digit for digit less so.
+fn plausibility(from: u8, to: u8) -> u8 {
+    match (from.is_ascii_digit(), to.is_ascii_digit()) {
+        (false, true) => 2,
+        _ if from == b'<' || to == b'<' => 2,
+        (true, false) => 1,
+        _ => 0,
+    }
+}
+
+/// Every single-character change in a check's field or digit that makes
+/// it pass.
+fn correct(g: &[Vec<u8>], check: &Check) -> Vec<(usize, usize, u8)> {
+    let mut positions: Vec<(usize, usize)> = check
+        .spans
+        .iter()
+        .flat_map(|&(li, s, e)| (s..e).map(move |p| (li, p)))
+        .collect();
+    positions.push(check.digit);
+    let mut found = Vec::new();
+    let mut trial: Vec<Vec<u8>> = g.to_vec();
+    for (li, pos) in positions {
+        let original = g[li][pos];
+        for &alt in confusions(original) {
+            trial[li][pos] = alt;
+            if passes(&trial, check) {
+                found.push((li, pos, alt));
+            }
+        }
+        trial[li][pos] = original;
+    }
+    found
+}
+
+fn yymmdd(s: &str) -> Option<(i32, u32, u32)> {
+    if s.len() != 6 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((
+        s[0..2].parse().ok()?,
+        s[2..4].parse().ok()?,
+        s[4..6].parse().ok()?,
+    ))
+}
+
+/// The birth date, in the latest century that puts it on or before `as_of`.
+pub fn birth_date(yymmdd_text: &str, as_of: NaiveDate) -> Option<NaiveDate> {
+    let (yy, m, d) = yymmdd(yymmdd_text)?;
+    let this = as_of.year() / 100 * 100;
+    let date = NaiveDate::from_ymd_opt(this + yy, m, d)?;
+    if date <= as_of {
+        Some(date)
+    } else {
+        NaiveDate::from_ymd_opt(this - 100 + yy, m, d)
+    }
+}
+
+/// The expiry date: documents are valid at most a few decades ahead, so the
+/// century is the one that puts it within 50 years around `as_of`.
+pub fn expiry_date(yymmdd_text: &str, as_of: NaiveDate) -> Option<NaiveDate> {
+    let (yy, m, d) = yymmdd(yymmdd_text)?;
+    let this = as_of.year() / 100 * 100;
+    let mut year = this + yy;
+    if year > as_of.year() + 50 {
+        year -= 100;
+    } else if year < as_of.year() - 50 {
+        year += 100;
+    }
+    NaiveDate::from_ymd_opt(year, m, d)
+}
+
+/// Whole years between `birth` and `as_of`.
+pub fn age_on(birth: NaiveDate, as_of: NaiveDate) -> i32 {
+    let mut years = as_of.year() - birth.year();
+    if (as_of.month(), as_of.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    years
+}
+
+#[cfg(test)]
+#[path = "mrz/tests.rs"]
+mod tests;

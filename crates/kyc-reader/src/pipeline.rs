@@ -1,0 +1,313 @@
+//! The three reading pipelines: image preparation, OCR passes, and the
+//! pure text functions, writing into the report.
+
+use chrono::Months;
+use image::{GrayImage, RgbImage};
+use kyc_checker::{CheckRequest, FieldLocation, Reason, Report};
+use kyc_core::ReasonCode;
+use serde_json::{json, Value};
+
+use crate::card::{parse_number, CardNumber};
+use crate::engine::{Engine, Line, Pass};
+use crate::issue::{age, choose_issue_date, Age};
+use crate::mrz::{age_on, birth_date, expiry_date, find_mrz, Mrz};
+use crate::prep::{crop, invert, resize_to, stretch, Prepared};
+
+pub struct Context<'a> {
+    pub engine: &'a Engine,
+    pub languages: &'a str,
+    pub image: &'a RgbImage,
+    pub request: &'a CheckRequest,
+}
+
+fn location_value(loc: FieldLocation) -> Value {
+    serde_json::to_value(loc).unwrap_or(Value::Null)
+}
+
+fn recognise(ctx: &Context<'_>, image: &GrayImage, pass: &Pass<'_>) -> Vec<Line> {
+    match ctx.engine.recognise(image, pass) {
+        Ok(lines) => lines,
+        Err(e) => {
+            tracing::warn!(error = %e, "OCR pass failed");
+            Vec::new()
+        }
+    }
+}
+
+/// Proofs of address: one full-page pass in every bill language, then the
+/// labelled issue date and the three-month rule.
+pub fn read_address(ctx: &Context<'_>, report: &mut Report) {
+    // Bills photographed whole are 1–4k px tall; text reads best with the
+    // long side between 1600 and 3000 (about 200–300 dpi for A4).
+    let prepared = Prepared::new(ctx.image, report.document.corners.as_ref(), |w, h| {
+        let long = w.max(h).max(1.0);
+        long.clamp(1600.0, 3000.0) / long
+    });
+    let pass = Pass {
+        languages: ctx.languages,
+        psm: 3,
+        whitelist: "",
+    };
+    let lines = recognise(ctx, &prepared.image, &pass);
+    let words: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| l.words.iter().map(|w| w.text.clone()).collect())
+        .collect();
+    let locale = ctx.request.locale;
+    // An issue date is at most a year ahead (that is already a review) and
+    // not decades old; anything further is a misread number.
+    let as_of = ctx.request.as_of;
+    let window = as_of
+        .checked_sub_months(Months::new(12 * 15))
+        .zip(as_of.checked_add_months(Months::new(12)));
+    let Some(found) = choose_issue_date(&words, window) else {
+        report.push(Reason::new(ReasonCode::IssueDateNotFound, locale));
+        return;
+    };
+    report.extracted.issue_date = Some(found.date);
+    if let Some((x, y, w, h)) = lines
+        .get(found.line)
+        .and_then(|l| l.bbox(found.words.0, found.words.1))
+    {
+        report.extracted.extra.insert(
+            "issue_date_location".into(),
+            location_value(prepared.to_source(x, y, w, h)),
+        );
+    }
+    match age(found.date, ctx.request.as_of) {
+        Age::Fresh => {}
+        Age::TooOld => report.push(Reason::new(ReasonCode::AddressDocumentTooOld, locale)),
+        Age::InFuture => report.push(Reason::new(ReasonCode::IssueDateInFuture, locale)),
+    }
+}
+
+/// The best card-number reading over all passes, with where it was read.
+struct CardReading {
+    number: CardNumber,
+    location: Option<FieldLocation>,
+}
+
+/// Payment cards: the card flattened to ID-1 at ~300 dpi (1012x638), the
+/// number band read digits-only in a few contrast variants, then the whole
+/// card as sparse text, stopping at the first full Luhn-valid number.
+pub fn read_card(ctx: &Context<'_>, report: &mut Report) {
+    let prepared = Prepared::new(ctx.image, report.document.corners.as_ref(), |w, _| {
+        1012.0 / w.max(1.0)
+    });
+    let card = &prepared.image;
+    let (w, h) = card.dimensions();
+    // The embossed or printed number sits between 40% and 78% of the height
+    // on ID-1 cards; the band keeps the name and expiry lines mostly out.
+    let band_y = h * 40 / 100;
+    let band = crop(card, w * 2 / 100, band_y, w * 96 / 100, h * 38 / 100);
+    let band_x = w * 2 / 100;
+    let digits = Pass {
+        languages: "eng",
+        psm: 6,
+        whitelist: "0123456789*X",
+    };
+    let sparse = Pass {
+        languages: "eng",
+        psm: 11,
+        whitelist: "",
+    };
+    let stretched = stretch(&band);
+    let variants: [(GrayImage, &Pass<'_>, (u32, u32)); 4] = [
+        (stretched.clone(), &digits, (band_x, band_y)),
+        (invert(&stretched), &digits, (band_x, band_y)),
+        (stretch(card), &sparse, (0, 0)),
+        (resize_to(&stretched, 0.7), &digits, (band_x, band_y)),
+    ];
+    let mut best: Option<CardReading> = None;
+    for (i, (img, pass, offset)) in variants.iter().enumerate() {
+        let scale_back = if i == 3 { 0.7 } else { 1.0 };
+        for line in recognise(ctx, img, pass) {
+            let text = line.text();
+            let Some(number) = parse_number(&text) else {
+                continue;
+            };
+            let location = line.bbox(0, line.words.len()).map(|(x, y, bw, bh)| {
+                let back = |v: u32| (f64::from(v) / scale_back).round() as u32;
+                prepared.to_source(back(x) + offset.0, back(y) + offset.1, back(bw), back(bh))
+            });
+            if best
+                .as_ref()
+                .is_none_or(|b| number.score() > b.number.score())
+            {
+                best = Some(CardReading { number, location });
+            }
+        }
+        if best
+            .as_ref()
+            .is_some_and(|b| b.number.luhn_valid || (b.number.masked() && b.number.last4.is_some()))
+        {
+            break;
+        }
+    }
+    let locale = ctx.request.locale;
+    let Some(best) = best else {
+        report.push(Reason::new(ReasonCode::CardLast4NotReadable, locale));
+        return;
+    };
+    report.extracted.card_number_masked = Some(best.number.masked());
+    if let Some(loc) = best.location {
+        report
+            .extracted
+            .extra
+            .insert("card_number_location".into(), location_value(loc));
+        // The last four are the right end of the number: a quarter of its
+        // box for a 16-digit number.
+        let quarter = FieldLocation {
+            x: loc.x + loc.width * 3 / 4,
+            width: loc.width - loc.width * 3 / 4,
+            ..loc
+        };
+        report
+            .extracted
+            .extra
+            .insert("card_last4_location".into(), location_value(quarter));
+    }
+    if !best.number.masked() {
+        report.push(Reason::new(ReasonCode::CardNumberNotMasked, locale));
+    }
+    match &best.number.last4 {
+        None => report.push(Reason::new(ReasonCode::CardLast4NotReadable, locale)),
+        Some(last4) => {
+            if let Some(expected) = &ctx.request.card_last4 {
+                if expected.as_str() != last4 {
+                    report.push(Reason::new(ReasonCode::CardLast4Mismatch, locale));
+                }
+            }
+            report.extracted.card_last4 = Some(last4.clone());
+        }
+    }
+}
+
+const MRZ_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
+
+/// Identity documents: the MRZ in the bottom half of the document, then,
+/// if it fails, a second pass on just the MRZ lines scaled to ~40 px per
+/// line, then the whole document.
+pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
+    let prepared = Prepared::new(ctx.image, report.document.corners.as_ref(), |w, _| {
+        1400.0 / w.max(1.0)
+    });
+    let doc = &prepared.image;
+    let (w, h) = doc.dimensions();
+    let pass = Pass {
+        languages: "eng",
+        psm: 6,
+        whitelist: MRZ_CHARS,
+    };
+    let top = h / 2;
+    let bottom = crop(doc, 0, top, w, h - top);
+    let mut best: Option<(Mrz, Option<FieldLocation>)> = None;
+    let consider = |lines: &[Line],
+                    offset: (u32, u32),
+                    scale: f64,
+                    best: &mut Option<(Mrz, Option<FieldLocation>)>| {
+        let texts: Vec<String> = lines.iter().map(Line::text).collect();
+        let Some((mrz, start)) = find_mrz(&texts) else {
+            return;
+        };
+        let rows = mrz.lines.len();
+        let boxes: Vec<(u32, u32, u32, u32)> = lines[start..start + rows]
+            .iter()
+            .filter_map(|l| l.bbox(0, l.words.len()))
+            .collect();
+        let location = union(&boxes).map(|(x, y, bw, bh)| {
+            let back = |v: u32| (f64::from(v) / scale).round() as u32;
+            (back(x) + offset.0, back(y) + offset.1, back(bw), back(bh))
+        });
+        let better = best.as_ref().is_none_or(|(b, _)| {
+            (mrz.valid, std::cmp::Reverse(mrz.failed_checks.len()))
+                > (b.valid, std::cmp::Reverse(b.failed_checks.len()))
+        });
+        if better {
+            *best = Some((
+                mrz,
+                location.map(|(x, y, bw, bh)| prepared.to_source(x, y, bw, bh)),
+            ));
+        }
+    };
+    let lines = recognise(ctx, &bottom, &pass);
+    consider(&lines, (0, top), 1.0, &mut best);
+    if !best.as_ref().is_some_and(|(m, _)| m.valid) {
+        // Re-read the MRZ-looking lines alone, larger.
+        let boxes: Vec<(u32, u32, u32, u32)> = lines
+            .iter()
+            .filter(|l| crate::mrz::clean_line(&l.text()).is_some())
+            .filter_map(|l| l.bbox(0, l.words.len()))
+            .collect();
+        if let Some((x, y, bw, bh)) = union(&boxes) {
+            let margin = bh / 4 + 8;
+            let (cx, cy) = (x.saturating_sub(margin), (y + top).saturating_sub(margin));
+            let zone = crop(doc, cx, cy, bw + 2 * margin, bh + 2 * margin);
+            let rows = boxes.len().max(1) as f64;
+            let scale = (48.0 * rows / f64::from(bh.max(1))).clamp(0.5, 3.0);
+            let zone_lines = recognise(ctx, &resize_to(&zone, scale), &pass);
+            consider(&zone_lines, (cx, cy), scale, &mut best);
+        }
+    }
+    if best.is_none() {
+        let lines = recognise(ctx, doc, &pass);
+        consider(&lines, (0, 0), 1.0, &mut best);
+    }
+    let Some((mrz, location)) = best else {
+        report.extracted.extra.insert("mrz".into(), Value::Null);
+        return;
+    };
+    write_mrz(ctx, report, &mrz, location);
+}
+
+fn write_mrz(ctx: &Context<'_>, report: &mut Report, mrz: &Mrz, location: Option<FieldLocation>) {
+    let locale = ctx.request.locale;
+    let as_of = ctx.request.as_of;
+    let birth = (!mrz.failed_checks.contains(&"birth"))
+        .then(|| birth_date(&mrz.birth, as_of))
+        .flatten();
+    let expiry = (!mrz.failed_checks.contains(&"expiry"))
+        .then(|| expiry_date(&mrz.expiry, as_of))
+        .flatten();
+    report.extracted.extra.insert(
+        "mrz".into(),
+        json!({
+            "format": mrz.format,
+            "valid": mrz.valid,
+            "failed_checks": mrz.failed_checks,
+            "corrections": mrz.corrections,
+            "document_type": mrz.document_type,
+            "country": mrz.country,
+            "surname": mrz.surname,
+            "given_names": mrz.given_names,
+            "number": mrz.number,
+            "nationality": mrz.nationality,
+            "birth_date": birth,
+            "sex": mrz.sex,
+            "expiry_date": expiry,
+        }),
+    );
+    if let Some(loc) = location {
+        report
+            .extracted
+            .extra
+            .insert("mrz_location".into(), location_value(loc));
+    }
+    if !mrz.valid {
+        report.push(Reason::new(ReasonCode::MrzInvalid, locale));
+    }
+    if birth.is_some_and(|b| age_on(b, as_of) < 18) {
+        report.push(Reason::new(ReasonCode::Underage, locale));
+    }
+    if expiry.is_some_and(|e| e < as_of) {
+        report.push(Reason::new(ReasonCode::DocumentExpired, locale));
+    }
+}
+
+fn union(boxes: &[(u32, u32, u32, u32)]) -> Option<(u32, u32, u32, u32)> {
+    let x0 = boxes.iter().map(|b| b.0).min()?;
+    let y0 = boxes.iter().map(|b| b.1).min()?;
+    let x1 = boxes.iter().map(|b| b.0 + b.2).max()?;
+    let y1 = boxes.iter().map(|b| b.1 + b.3).max()?;
+    Some((x0, y0, x1 - x0, y1 - y0))
+}

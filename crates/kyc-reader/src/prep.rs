@@ -1,0 +1,318 @@
+//! Getting an image into the shape Tesseract reads best: the document
+//! warped flat to a canonical rectangle when its corners are known, grey,
+//! scaled so text is near 30 px x-height.
+
+use image::{imageops, GrayImage, Luma, RgbImage};
+use kyc_checker::{Corners, FieldLocation};
+
+/// Maps a point of the output rectangle back to the source image.
+#[derive(Debug, Clone, Copy)]
+struct Homography([f64; 8]);
+
+impl Homography {
+    /// The projective map taking the corners of a `w`x`h` rectangle
+    /// (clockwise from top-left) to `quad`.
+    fn rect_to_quad(w: f64, h: f64, quad: &Corners) -> Option<Self> {
+        let src = [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]];
+        let mut a = [[0.0f64; 9]; 8];
+        for i in 0..4 {
+            let ([x, y], [u, v]) = (src[i], quad[i]);
+            a[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
+            a[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
+        }
+        solve8(a).map(Self)
+    }
+
+    fn apply(&self, x: f64, y: f64) -> (f64, f64) {
+        let h = &self.0;
+        let d = h[6] * x + h[7] * y + 1.0;
+        (
+            (h[0] * x + h[1] * y + h[2]) / d,
+            (h[3] * x + h[4] * y + h[5]) / d,
+        )
+    }
+}
+
+/// Gaussian elimination with partial pivoting on an 8x9 augmented matrix.
+fn solve8(mut a: [[f64; 9]; 8]) -> Option<[f64; 8]> {
+    for col in 0..8 {
+        let pivot = (col..8).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs()))?;
+        if a[pivot][col].abs() < 1e-9 {
+            return None;
+        }
+        a.swap(col, pivot);
+        let pivot_row = a[col];
+        for (row, r) in a.iter_mut().enumerate() {
+            if row != col {
+                let f = r[col] / pivot_row[col];
+                for (x, p) in r.iter_mut().zip(pivot_row.iter()).skip(col) {
+                    *x -= f * p;
+                }
+            }
+        }
+    }
+    let mut out = [0.0; 8];
+    for i in 0..8 {
+        out[i] = a[i][8] / a[i][i];
+    }
+    Some(out)
+}
+
+/// An image prepared for OCR and the way back to the source photo's
+/// pixels, so every value read can be boxed on the original.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub image: GrayImage,
+    /// Maps canonical document coordinates to the source image.
+    hom: Option<Homography>,
+    /// Prepared pixels per canonical pixel.
+    scale: f64,
+    source: (u32, u32),
+}
+
+impl Prepared {
+    /// The document flattened with `corners` when they are usable, else
+    /// the whole image; then scaled by `scale_for(width, height)`.
+    pub fn new(
+        rgb: &RgbImage,
+        corners: Option<&Corners>,
+        scale_for: impl Fn(f64, f64) -> f64,
+    ) -> Self {
+        let gray = to_gray(rgb);
+        let source = gray.dimensions();
+        if let Some(c) = corners {
+            let (w, h) = quad_size(c);
+            let s = scale_for(w, h);
+            let (ow, oh) = ((w * s).round() as u32, (h * s).round() as u32);
+            if ow >= 16 && oh >= 16 && ow <= 6000 && oh <= 6000 {
+                if let (Some(hom), Some(image)) =
+                    (Homography::rect_to_quad(w, h, c), warp(&gray, c, ow, oh))
+                {
+                    return Self {
+                        image,
+                        hom: Some(hom),
+                        scale: s,
+                        source,
+                    };
+                }
+            }
+        }
+        let s = scale_for(f64::from(source.0), f64::from(source.1));
+        let image = if (s - 1.0).abs() < 1e-3 {
+            gray
+        } else {
+            resize_to(&gray, s)
+        };
+        Self {
+            image,
+            hom: None,
+            scale: s,
+            source,
+        }
+    }
+
+    /// A box in prepared pixels as a box in the source image.
+    pub fn to_source(&self, x: u32, y: u32, w: u32, h: u32) -> FieldLocation {
+        let pts = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)].map(|(px, py)| {
+            let (cx, cy) = (f64::from(px) / self.scale, f64::from(py) / self.scale);
+            match &self.hom {
+                Some(hom) => hom.apply(cx, cy),
+                None => (cx, cy),
+            }
+        });
+        let (sw, sh) = (f64::from(self.source.0), f64::from(self.source.1));
+        let x0 = pts
+            .iter()
+            .map(|p| p.0)
+            .fold(f64::MAX, f64::min)
+            .clamp(0.0, sw);
+        let y0 = pts
+            .iter()
+            .map(|p| p.1)
+            .fold(f64::MAX, f64::min)
+            .clamp(0.0, sh);
+        let x1 = pts
+            .iter()
+            .map(|p| p.0)
+            .fold(f64::MIN, f64::max)
+            .clamp(0.0, sw);
+        let y1 = pts
+            .iter()
+            .map(|p| p.1)
+            .fold(f64::MIN, f64::max)
+            .clamp(0.0, sh);
+        FieldLocation {
+            x: x0.round() as u32,
+            y: y0.round() as u32,
+            width: (x1 - x0).round() as u32,
+            height: (y1 - y0).round() as u32,
+        }
+    }
+}
+
+pub fn to_gray(image: &RgbImage) -> GrayImage {
+    imageops::grayscale(image)
+}
+
+/// The document flattened to `width`x`height`, or `None` when the corners
+/// are degenerate. Pixels outside the image come out white, like paper.
+pub fn warp(gray: &GrayImage, corners: &Corners, width: u32, height: u32) -> Option<GrayImage> {
+    let hom = Homography::rect_to_quad(f64::from(width), f64::from(height), corners)?;
+    let (sw, sh) = (gray.width() as f64, gray.height() as f64);
+    let mut out = GrayImage::new(width, height);
+    for y in 0..height {
+        for x in 0..width {
+            let (u, v) = hom.apply(f64::from(x) + 0.5, f64::from(y) + 0.5);
+            let px = if u >= 0.0 && v >= 0.0 && u < sw && v < sh {
+                bilinear(gray, u - 0.5, v - 0.5)
+            } else {
+                255
+            };
+            out.put_pixel(x, y, Luma([px]));
+        }
+    }
+    Some(out)
+}
+
+fn bilinear(img: &GrayImage, x: f64, y: f64) -> u8 {
+    let (w, h) = (img.width() as i64, img.height() as i64);
+    let (x0, y0) = (x.floor() as i64, y.floor() as i64);
+    let (fx, fy) = (x - x0 as f64, y - y0 as f64);
+    let at = |xi: i64, yi: i64| {
+        f64::from(img.get_pixel(xi.clamp(0, w - 1) as u32, yi.clamp(0, h - 1) as u32)[0])
+    };
+    let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
+    let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
+    (top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8
+}
+
+/// Side lengths of the quad, as (width, height) averages of opposite sides.
+pub fn quad_size(c: &Corners) -> (f64, f64) {
+    let d = |a: [f64; 2], b: [f64; 2]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
+    (
+        (d(c[0], c[1]) + d(c[3], c[2])) / 2.0,
+        (d(c[0], c[3]) + d(c[1], c[2])) / 2.0,
+    )
+}
+
+/// Scales so the long side is at most `max_long` and at least `min_long`.
+pub fn fit(gray: &GrayImage, min_long: u32, max_long: u32) -> GrayImage {
+    let long = gray.width().max(gray.height()).max(1);
+    let target = long.clamp(min_long, max_long);
+    if target == long {
+        return gray.clone();
+    }
+    resize_to(gray, target as f64 / long as f64)
+}
+
+pub fn resize_to(gray: &GrayImage, scale: f64) -> GrayImage {
+    let w = ((gray.width() as f64 * scale).round() as u32).max(1);
+    let h = ((gray.height() as f64 * scale).round() as u32).max(1);
+    let filter = if scale < 1.0 {
+        imageops::FilterType::Triangle
+    } else {
+        imageops::FilterType::CatmullRom
+    };
+    imageops::resize(gray, w, h, filter)
+}
+
+/// A sub-rectangle, clamped to the image.
+pub fn crop(gray: &GrayImage, x: u32, y: u32, w: u32, h: u32) -> GrayImage {
+    let x = x.min(gray.width().saturating_sub(1));
+    let y = y.min(gray.height().saturating_sub(1));
+    let w = w.min(gray.width() - x).max(1);
+    let h = h.min(gray.height() - y).max(1);
+    imageops::crop_imm(gray, x, y, w, h).to_image()
+}
+
+pub fn invert(gray: &GrayImage) -> GrayImage {
+    let mut out = gray.clone();
+    imageops::invert(&mut out);
+    out
+}
+
+/// Stretches contrast so the 2nd and 98th percentiles become black and
+/// white: embossed card digits are often grey on grey.
+pub fn stretch(gray: &GrayImage) -> GrayImage {
+    let mut hist = [0u64; 256];
+    for p in gray.pixels() {
+        hist[p[0] as usize] += 1;
+    }
+    let total: u64 = hist.iter().sum();
+    let pct = |q: f64| {
+        let target = (total as f64 * q) as u64;
+        let mut acc = 0;
+        for (i, n) in hist.iter().enumerate() {
+            acc += n;
+            if acc > target {
+                return i as f64;
+            }
+        }
+        255.0
+    };
+    let (lo, hi) = (pct(0.02), pct(0.98));
+    if hi - lo < 8.0 {
+        return gray.clone();
+    }
+    let mut out = gray.clone();
+    for p in out.pixels_mut() {
+        p[0] = ((f64::from(p[0]) - lo) / (hi - lo) * 255.0)
+            .round()
+            .clamp(0.0, 255.0) as u8;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warp_of_an_axis_aligned_quad_is_a_crop() {
+        let mut img = GrayImage::from_pixel(100, 80, Luma([255]));
+        for y in 20..40 {
+            for x in 30..70 {
+                img.put_pixel(x, y, Luma([0]));
+            }
+        }
+        let quad = [[30.0, 20.0], [70.0, 20.0], [70.0, 40.0], [30.0, 40.0]];
+        let out = warp(&img, &quad, 40, 20).unwrap();
+        assert!(
+            out.pixels().all(|p| p[0] < 40),
+            "the black box fills the output"
+        );
+        assert_eq!(quad_size(&quad), (40.0, 20.0));
+    }
+
+    #[test]
+    fn degenerate_corners_give_none() {
+        let img = GrayImage::new(10, 10);
+        assert!(warp(&img, &[[1.0, 1.0]; 4], 10, 10).is_none());
+    }
+
+    #[test]
+    fn fit_keeps_the_long_side_within_bounds() {
+        let img = GrayImage::new(400, 100);
+        assert_eq!(fit(&img, 1000, 2000).width(), 1000);
+        assert_eq!(fit(&img, 100, 200).dimensions(), (200, 50));
+        assert_eq!(fit(&img, 100, 1000).dimensions(), (400, 100));
+    }
+
+    #[test]
+    fn crop_is_clamped_to_the_image() {
+        let img = GrayImage::new(50, 40);
+        assert_eq!(crop(&img, 40, 30, 100, 100).dimensions(), (10, 10));
+        assert_eq!(crop(&img, 90, 90, 5, 5).dimensions(), (1, 1));
+    }
+
+    #[test]
+    fn stretch_spreads_a_narrow_range() {
+        let mut img = GrayImage::from_pixel(10, 10, Luma([100]));
+        for x in 0..10 {
+            img.put_pixel(x, 0, Luma([140]));
+        }
+        let out = stretch(&img);
+        assert_eq!(out.get_pixel(0, 5)[0], 0);
+        assert_eq!(out.get_pixel(0, 0)[0], 255);
+    }
+}
