@@ -39,6 +39,37 @@ pub struct Envelope {
     pub nonce: [u8; NONCE_LEN],
 }
 
+impl Envelope {
+    /// Rebuilds an envelope from its database columns, checking lengths so a
+    /// corrupt row fails here as `Format` rather than later as `Decrypt`.
+    pub fn from_parts(
+        key_id: &str,
+        wrapped_key: Vec<u8>,
+        nonce: &[u8],
+    ) -> Result<Self, VaultError> {
+        let key_id = key_id
+            .parse()
+            .map_err(|_| VaultError::Format(format!("bad key id {key_id:?}")))?;
+        if wrapped_key.len() != WRAPPED_KEY_LEN {
+            return Err(VaultError::Format(format!(
+                "wrapped key is {} bytes, expected {WRAPPED_KEY_LEN}",
+                wrapped_key.len()
+            )));
+        }
+        let nonce = nonce.try_into().map_err(|_| {
+            VaultError::Format(format!(
+                "nonce is {} bytes, expected {NONCE_LEN}",
+                nonce.len()
+            ))
+        })?;
+        Ok(Self {
+            key_id,
+            wrapped_key,
+            nonce,
+        })
+    }
+}
+
 impl fmt::Debug for Envelope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Envelope")

@@ -36,6 +36,13 @@
 //! A master key file holds 64 hex digits ([`MasterKey::from_hex`]). Its
 //! [`KeyId`] is `mk-` followed by the first 8 bytes of SHA-256(key) in hex,
 //! so envelopes name their key without revealing it.
+//!
+//! # Testing against S3
+//!
+//! The S3 conformance test runs when `KYC_TEST_S3_ENDPOINT` and
+//! `KYC_TEST_S3_BUCKET` are set (`eval "$(scripts/garage.sh)"` starts a local
+//! Garage and prints them); without them it is skipped, unless `CI` is set,
+//! where it fails.
 
 mod envelope;
 mod error;

@@ -261,3 +261,27 @@ fn debug_output_never_contains_key_material() {
         assert!(printed.contains(key.id().as_str()));
     }
 }
+
+#[test]
+fn envelope_from_db_columns() {
+    let keyring = Keyring::for_testing();
+    let sealed = keyring.seal(b"doc", AAD).unwrap();
+    let env = &sealed.envelope;
+    let rebuilt =
+        Envelope::from_parts(env.key_id.as_str(), env.wrapped_key.clone(), &env.nonce).unwrap();
+    assert_eq!(&rebuilt, env);
+    assert_eq!(keyring.open(&rebuilt, &sealed.object, AAD).unwrap(), b"doc");
+
+    let bad = [
+        Envelope::from_parts("mk-nothex", env.wrapped_key.clone(), &env.nonce),
+        Envelope::from_parts(env.key_id.as_str(), vec![0; 39], &env.nonce),
+        Envelope::from_parts(
+            env.key_id.as_str(),
+            env.wrapped_key.clone(),
+            &env.nonce[..11],
+        ),
+    ];
+    for result in bad {
+        assert!(matches!(result, Err(VaultError::Format(_))), "{result:?}");
+    }
+}

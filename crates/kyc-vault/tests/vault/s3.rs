@@ -55,10 +55,9 @@ async fn s3_store_outage_fails_fast_as_unavailable() {
     .unwrap();
     let started = Instant::now();
     let key: ObjectKey = "a/b".parse().unwrap();
-    assert!(matches!(
-        store.check().await,
-        Err(StoreError::Unavailable(_))
-    ));
+    let err = store.check().await.unwrap_err();
+    eprintln!("outage check error: {err}");
+    assert!(matches!(err, StoreError::Unavailable(_)));
     assert!(matches!(
         store.get(&key).await,
         Err(StoreError::Unavailable(_))
