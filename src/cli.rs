@@ -1,5 +1,6 @@
 //! The `kyc` subcommands, one module each.
 
+pub mod bench;
 pub mod check;
 pub mod data;
 pub mod eval;

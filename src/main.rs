@@ -19,6 +19,8 @@ enum Command {
     Serve(cli::serve::ServeArgs),
     /// Apply the database migrations and exit.
     Migrate(cli::migrate::MigrateArgs),
+    /// Measure throughput (see docs/BENCHMARKS.md).
+    Bench(cli::bench::BenchArgs),
     /// Check image files without a server (see docs/check-contract.md).
     Check(cli::check::CheckArgs),
     /// Score the checker on a labelled folder with a manifest.jsonl.
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(args) => cli::serve::run(args),
+        Command::Bench(args) => cli::bench::run(args),
         Command::Migrate(args) => cli::migrate::run(args),
         Command::Check(args) => cli::check::run(args),
         Command::Eval(args) => cli::eval::run(args),
