@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::NaiveDate;
-use kyc_checker::{CheckRequest, Reason, Report};
+use kyc_checker::{CheckOptions, CheckRequest, Reason, Report};
 use kyc_core::{CardLast4, DocumentKind, Locale, ReasonCode};
 use kyc_reader::Reader;
 use serde::Serialize;
@@ -128,12 +128,23 @@ pub fn check_file(path: &Path, request: &CheckRequest, reader: &Reader) -> Repor
             return refused(request, ReasonCode::CorruptImage);
         }
     };
-    let checked = kyc_checker::check(&bytes, request);
+    let mut report = check_bytes(&bytes, request, reader, &CheckOptions::default());
+    report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    report
+}
+
+/// Check then OCR, on bytes already read.
+pub fn check_bytes(
+    bytes: &[u8],
+    request: &CheckRequest,
+    reader: &Reader,
+    options: &CheckOptions,
+) -> Report {
+    let checked = kyc_checker::check_with(bytes, request, options);
     let mut report = checked.report;
     if let Some(image) = &checked.image {
         reader.read(image, request, &mut report);
     }
-    report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     report
 }
 

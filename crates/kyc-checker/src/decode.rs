@@ -67,6 +67,11 @@ pub fn preflight(bytes: &[u8], limits: &Limits) -> Result<(ImageFormat, u32, u32
     if u64::from(width) * u64::from(height) > limits.max_pixels {
         return Err(DecodeError::ImageTooLarge { width, height });
     }
+    if format == ImageFormat::Jpeg && !header::jpeg_complete(bytes) {
+        return Err(DecodeError::Corrupt(
+            "the JPEG data is cut short".to_owned(),
+        ));
+    }
     Ok((format, width, height))
 }
 
@@ -85,7 +90,10 @@ pub fn decode_analysis(
 ) -> Result<(Decoded, Option<Decoded>), DecodeError> {
     let (format, w, h) = preflight(bytes, limits)?;
     let min_long_side = min_long_side.max(1);
-    if format == ImageFormat::Jpeg && w.max(h) >= 4 * min_long_side {
+    // CMYK goes through the unscaled path: jpeg-decoder's scaled output
+    // for it did not match its full-size output in our tests.
+    let scalable = format == ImageFormat::Jpeg && header::jpeg_frame(bytes)?.components != 4;
+    if scalable && w.max(h) >= 4 * min_long_side {
         let analysis = guarded(|| decode_jpeg_scaled(bytes, limits, min_long_side))?;
         return Ok((
             reduce_to(&analysis, min_long_side).unwrap_or(analysis),
@@ -140,7 +148,7 @@ fn decode_jpeg_scaled(
     let info = decoder.info().ok_or_else(|| corrupt("no frame header"))?;
     let (full_w, full_h) = (u32::from(info.width), u32::from(info.height));
     let (mut w, mut h) = (info.width, info.height);
-    let ratio = f64::from(min_long_side) / f64::from(u32::from(w.max(h)).max(1));
+    let ratio = f64::from(min_long_side.min(65535)) / f64::from(u32::from(w.max(h)).max(1));
     if ratio < 1.0 {
         let rw = (f64::from(w) * ratio).ceil().clamp(1.0, 65535.0) as u16;
         let rh = (f64::from(h) * ratio).ceil().clamp(1.0, 65535.0) as u16;
@@ -156,12 +164,13 @@ fn decode_jpeg_scaled(
             .map(|p| (u16::from_ne_bytes([p[0], p[1]]) >> 8) as u8)
             .flat_map(|l| [l, l, l])
             .collect(),
-        // The decoder hands back inverted (Adobe) CMYK: 255 means no ink.
+        // jpeg-decoder undoes the Adobe inversion and hands back ink
+        // amounts: 0 is no ink (white paper).
         jpeg_decoder::PixelFormat::CMYK32 => pixels
             .chunks_exact(4)
             .flat_map(|p| {
-                let k = u16::from(p[3]);
-                [p[0], p[1], p[2]].map(|c| ((u16::from(c) * k) / 255) as u8)
+                let paper = 255 - u16::from(p[3]);
+                [p[0], p[1], p[2]].map(|c| (((255 - u16::from(c)) * paper) / 255) as u8)
             })
             .collect(),
     };
@@ -189,6 +198,11 @@ fn decode_with_image_crate(
             let decoder =
                 PngDecoder::with_limits(Cursor::new(bytes), image_limits).map_err(corrupt)?;
             finish(decoder, limits)
+        }
+        // zune-jpeg (behind the image crate) reads Adobe CMYK inverted:
+        // white paper comes out black. jpeg-decoder gets it right.
+        ImageFormat::Jpeg if header::jpeg_frame(bytes)?.components == 4 => {
+            decode_jpeg_scaled(bytes, limits, u32::MAX)
         }
         ImageFormat::Jpeg => {
             let mut decoder = JpegDecoder::new(Cursor::new(bytes)).map_err(corrupt)?;

@@ -9,6 +9,7 @@ pub mod document;
 pub mod quality;
 pub mod report;
 pub mod rules;
+pub mod synth;
 
 use std::time::Instant;
 
@@ -215,6 +216,7 @@ fn analyse(
     report.metrics.glare = Some(rules::round3(m.glare.min(1.0)));
     let extra = &mut report.metrics.extra;
     extra.insert("blur".into(), rules::round3(m.blur).into());
+    extra.insert("edge_width".into(), rules::round3(m.edge_width).into());
     extra.insert("white_level".into(), rules::round3(m.white_level).into());
     extra.insert("dark_level".into(), rules::round3(m.dark_level).into());
     extra.insert("clipped".into(), rules::round3(m.clipped).into());

@@ -12,12 +12,19 @@ pub struct Measures {
     /// Contrast-invariant, and the worse of the two axes, so motion blur in
     /// either direction shows.
     pub blur: f64,
+    /// Mean width in pixels of the strong edges along the worse axis.
+    /// Catches long motion blur, which the blur effect underrates on fine
+    /// print: the derivative of a box-blurred texture stays rough.
+    pub edge_width: f64,
     /// Mean luminance, 0..1.
     pub brightness: f64,
     /// 5th / 95th luminance percentiles, 0..1: the document's ink and
     /// white levels.
     pub dark_level: f64,
     pub white_level: f64,
+    /// 80th luminance percentile, 0..1: the document's paper, which glare
+    /// (a minority of the area) does not move.
+    pub paper_level: f64,
     /// Share of the region that is clipped to near-white.
     pub clipped: f64,
     /// Share of the region covered by specular highlights.
@@ -28,14 +35,17 @@ pub struct Measures {
 
 pub fn measure(region: &Region) -> Measures {
     let luma = luminance(region);
-    let (brightness, dark_level, white_level, clipped) = exposure(&luma, &region.valid);
+    let (brightness, [dark_level, paper_level, white_level], clipped) =
+        exposure(&luma, &region.valid);
     Measures {
         blur: blur_effect(&luma, &region.valid, region.rgb.width() as usize),
+        edge_width: edge_width(&luma, &region.valid, region.rgb.width() as usize),
         brightness,
         dark_level,
         white_level,
+        paper_level,
         clipped,
-        glare: glare(region, &luma, white_level),
+        glare: glare(region, &luma, paper_level),
         colourfulness: colourfulness(region),
     }
 }
@@ -48,7 +58,8 @@ fn luminance(region: &Region) -> Vec<f32> {
         .collect()
 }
 
-fn exposure(luma: &[f32], valid: &[bool]) -> (f64, f64, f64, f64) {
+/// Mean, the 5th, 80th and 95th percentiles, and the clipped share.
+fn exposure(luma: &[f32], valid: &[bool]) -> (f64, [f64; 3], f64) {
     let mut hist = [0u64; 256];
     let mut sum = 0.0f64;
     for (&l, _) in luma.iter().zip(valid).filter(|(_, &v)| v) {
@@ -57,7 +68,7 @@ fn exposure(luma: &[f32], valid: &[bool]) -> (f64, f64, f64, f64) {
     }
     let n: u64 = hist.iter().sum();
     if n == 0 {
-        return (0.0, 0.0, 0.0, 0.0);
+        return (0.0, [0.0; 3], 0.0);
     }
     let pct = |q: f64| {
         let target = (q * n as f64).ceil() as u64;
@@ -71,7 +82,11 @@ fn exposure(luma: &[f32], valid: &[bool]) -> (f64, f64, f64, f64) {
         1.0
     };
     let clipped = hist[250..].iter().sum::<u64>() as f64 / n as f64;
-    (sum / n as f64 / 255.0, pct(0.05), pct(0.95), clipped)
+    (
+        sum / n as f64 / 255.0,
+        [pct(0.05), pct(0.80), pct(0.95)],
+        clipped,
+    )
 }
 
 /// Crete, Dolmiere, Ladret, Nicolas (2007), "The blur effect": compares the
@@ -126,17 +141,76 @@ fn blur_effect(luma: &[f32], valid: &[bool], width: usize) -> f64 {
     axis(true).max(axis(false))
 }
 
-/// Specular highlights: near-white, colourless pixels brighter than the
-/// document's own white, in blobs big enough to hide a character. White
-/// paper is excluded by the "brighter than its own white" rule: it is the
-/// white level, and is not clipped in a correctly exposed photo.
-fn glare(region: &Region, luma: &[f32], white_level: f64) -> f64 {
+/// The rise-weighted mean length of monotone intensity runs that climb at
+/// least 40 grey levels, along rows and along columns; the larger of the two.
+fn edge_width(luma: &[f32], valid: &[bool], width: usize) -> f64 {
+    if width < 4 || luma.len() < width * 4 {
+        return 0.0;
+    }
+    let height = luma.len() / width;
+    let axis = |horizontal: bool| {
+        let (len, lines) = if horizontal {
+            (width, height)
+        } else {
+            (height, width)
+        };
+        let at = |line: usize, k: usize| {
+            if horizontal {
+                line * width + k
+            } else {
+                k * width + line
+            }
+        };
+        let (mut weighted, mut total) = (0.0f64, 0.0f64);
+        for line in 0..lines {
+            let (mut sign, mut run, mut rise) = (0i8, 0usize, 0.0f32);
+            for k in 1..len {
+                let (i, j) = (at(line, k), at(line, k - 1));
+                let g = if valid[i] && valid[j] {
+                    luma[i] - luma[j]
+                } else {
+                    0.0
+                };
+                let s = if g > 1.0 {
+                    1
+                } else if g < -1.0 {
+                    -1
+                } else {
+                    0
+                };
+                if s != 0 && s == sign {
+                    run += 1;
+                    rise += g.abs();
+                    continue;
+                }
+                if sign != 0 && rise >= 40.0 {
+                    weighted += f64::from(rise) * run as f64;
+                    total += f64::from(rise);
+                }
+                (sign, run, rise) = (s, 1, g.abs());
+            }
+        }
+        if total > 0.0 {
+            weighted / total
+        } else {
+            0.0
+        }
+    };
+    axis(true).max(axis(false))
+}
+
+/// Specular highlights: near-white, colourless pixels clearly brighter than
+/// the document's own paper, in blobs big enough to hide a character.
+/// White paper is excluded by the "brighter than its own paper" rule: when
+/// the paper itself is clipped, nothing is brighter than it, and the
+/// problem (if any) is exposure, not a reflection.
+fn glare(region: &Region, luma: &[f32], paper_level: f64) -> f64 {
     let (w, h) = (region.rgb.width() as usize, region.rgb.height() as usize);
     let valid_n = region.valid.iter().filter(|&&v| v).count();
     if valid_n == 0 {
         return 0.0;
     }
-    let floor = (white_level * 255.0 + 8.0).clamp(235.0, 250.0) as f32;
+    let floor = (paper_level * 255.0 + 12.0).max(240.0) as f32;
     let hot: Vec<bool> = region
         .rgb
         .pixels()

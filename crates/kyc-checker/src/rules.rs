@@ -11,14 +11,17 @@ use crate::report::Reason;
 /// tools may sweep them.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
-    /// `blurry` above this blur effect (0..1).
+    /// `blurry` above this blur effect (0..1)...
     pub max_blur: f64,
+    /// ...or above this mean edge width (pixels of the measured region).
+    pub max_edge_width: f64,
     /// `too_dark` when the document's white level (95th luminance
     /// percentile) is below this: paper that should be white reads as grey.
     pub min_white_level: f64,
     /// `overexposed` when more than this share of the document is clipped...
     pub max_clipped: f64,
-    /// ...or when even its darkest ink (5th percentile) is this light.
+    /// ...or when even its darkest ink (5th percentile) is this light and
+    /// some of it is clipped (a pale document alone is not overexposed).
     pub max_dark_level: f64,
     /// `glare` above this share of the document covered by highlights.
     pub max_glare: f64,
@@ -33,10 +36,11 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Self {
-            max_blur: 0.45,
-            min_white_level: 0.30,
-            max_clipped: 0.35,
-            max_dark_level: 0.60,
+            max_blur: 0.50,
+            max_edge_width: 9.5,
+            min_white_level: 0.40,
+            max_clipped: 0.50,
+            max_dark_level: 0.70,
             max_glare: 0.005,
             min_colourfulness: 6.0,
             min_photo_short_side: 480,
@@ -60,7 +64,9 @@ pub fn quality_reasons(
     t: &Thresholds,
 ) -> Vec<Reason> {
     let mut out = Vec::new();
-    let overexposed = m.clipped > t.max_clipped || m.dark_level > t.max_dark_level;
+    let overexposed =
+        m.clipped > t.max_clipped || (m.dark_level > t.max_dark_level && m.clipped > 0.1);
+    let too_dark = m.white_level < t.min_white_level;
     if m.blur > t.max_blur {
         out.push(Reason::measured(
             ReasonCode::Blurry,
@@ -68,8 +74,15 @@ pub fn quality_reasons(
             round3(m.blur),
             t.max_blur,
         ));
+    } else if m.edge_width > t.max_edge_width {
+        out.push(Reason::measured(
+            ReasonCode::Blurry,
+            locale,
+            round3(m.edge_width),
+            t.max_edge_width,
+        ));
     }
-    if m.white_level < t.min_white_level {
+    if too_dark {
         out.push(Reason::measured(
             ReasonCode::TooDark,
             locale,
@@ -95,7 +108,8 @@ pub fn quality_reasons(
             t.max_glare,
         ));
     }
-    if colour_required(kind) && m.colourfulness < t.min_colourfulness {
+    // Colour fades with light: on a too-dark photo it says nothing.
+    if colour_required(kind) && !too_dark && m.colourfulness < t.min_colourfulness {
         out.push(Reason::measured(
             ReasonCode::BlackAndWhite,
             locale,

@@ -55,6 +55,44 @@ fn png_dimensions(bytes: &[u8]) -> Result<(u32, u32), DecodeError> {
 }
 
 fn jpeg_dimensions(bytes: &[u8]) -> Result<(u32, u32), DecodeError> {
+    jpeg_frame(bytes).map(|f| (f.width, f.height))
+}
+
+/// What the checker needs from a JPEG's headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JpegFrame {
+    pub width: u32,
+    pub height: u32,
+    /// 1 grey, 3 colour, 4 CMYK/YCCK.
+    pub components: u8,
+}
+
+/// Whether the entropy-coded data after the frame header reaches an end
+/// marker. Inside scan data every 0xFF byte is stuffed (FF 00) or a restart
+/// marker, so FF D9 after the frame header is the real end; a file cut short
+/// in transfer lacks it, and some decoders would otherwise fill the missing
+/// part with grey and call it a picture.
+pub fn jpeg_complete(bytes: &[u8]) -> bool {
+    let Ok(frame_at) = jpeg_frame_offset(bytes) else {
+        return false;
+    };
+    bytes[frame_at..].windows(2).any(|w| w == [0xFF, 0xD9])
+}
+
+pub fn jpeg_frame(bytes: &[u8]) -> Result<JpegFrame, DecodeError> {
+    let at = jpeg_frame_offset(bytes)?;
+    let height = be_u16(bytes, at + 3).ok_or_else(cut_short)?;
+    let width = be_u16(bytes, at + 5).ok_or_else(cut_short)?;
+    let components = *bytes.get(at + 7).ok_or_else(cut_short)?;
+    Ok(JpegFrame {
+        width: u32::from(width),
+        height: u32::from(height),
+        components,
+    })
+}
+
+/// The offset of the frame header's length field.
+fn jpeg_frame_offset(bytes: &[u8]) -> Result<usize, DecodeError> {
     let mut at = 2;
     loop {
         // Markers may be preceded by any number of 0xFF fill bytes.
@@ -75,11 +113,7 @@ fn jpeg_dimensions(bytes: &[u8]) -> Result<(u32, u32), DecodeError> {
                 ))
             }
             // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC).
-            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
-                let height = be_u16(bytes, at + 3).ok_or_else(cut_short)?;
-                let width = be_u16(bytes, at + 5).ok_or_else(cut_short)?;
-                return Ok((u32::from(width), u32::from(height)));
-            }
+            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => return Ok(at),
             _ => {
                 let len = be_u16(bytes, at).ok_or_else(cut_short)?;
                 if len < 2 {
