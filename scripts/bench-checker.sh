@@ -13,7 +13,7 @@ peer=${PEER_SCRIPT:-/work/shared/peers/opencv_peer.py}
 here=$(cd "$(dirname "$0")/.." && pwd)
 kyc=${KYC_BIN:-$here/target/release/kyc}
 [ -x "$kyc" ] || (cd "$here" && cargo build --release -p kyc)
-mapfile -t files < <(find "$dir" -maxdepth 1 -type f \( -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.png' \) | sort)
+mapfile -t files < <(find -L "$dir" -maxdepth 1 -type f \( -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.png' \) | sort)
 n=${#files[@]}
 [ "$n" -gt 0 ] || { echo "no images in $dir" >&2; exit 1; }
 
