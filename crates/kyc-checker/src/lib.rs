@@ -4,11 +4,39 @@
 //!
 //! Pure and synchronous: no network, no database, no clock of its own.
 
+pub mod decode;
+pub mod document;
+pub mod quality;
 pub mod report;
+pub mod rules;
+pub mod synth;
 
+use std::time::Instant;
+
+use image::RgbImage;
+use kyc_core::ReasonCode;
+
+pub use decode::{header_dimensions, sniff, DecodeError, ImageFormat};
 pub use report::{
     CheckRequest, Corners, Extracted, FieldLocation, Limits, Metrics, Reason, Report,
 };
+pub use rules::Thresholds;
+
+/// The analysis copy's long side is at least this (and below twice it):
+/// enough for 1-2 px strokes of ID-card print to survive, small enough that
+/// every measure runs in a few milliseconds.
+pub const ANALYSIS_LONG_SIDE: u32 = 800;
+
+/// Reasons after which OCR is pointless.
+const UNREADABLE: [ReasonCode; 4] = [
+    ReasonCode::LowResolution,
+    ReasonCode::Blurry,
+    ReasonCode::TooDark,
+    ReasonCode::Overexposed,
+];
+
+/// The document region is measured at most this large.
+const REGION_LONG_SIDE: f64 = 800.0;
 
 /// The checker's answer plus the decoded, upright image, so later stages
 /// (OCR) do not decode the file twice. `image` is `None` when the bytes
@@ -16,15 +44,201 @@ pub use report::{
 #[derive(Debug, Clone)]
 pub struct Checked {
     pub report: Report,
-    pub image: Option<image::RgbImage>,
+    pub image: Option<RgbImage>,
+}
+
+/// When to decode the full-resolution image for OCR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FullImage {
+    /// Never: the fastest answer, for instant feedback during an upload.
+    Never,
+    /// Only when the photo is readable (no blur, exposure or resolution
+    /// reason): an unreadable photo is not worth OCR, and skipping the full
+    /// decode is most of the cost of checking it. A missing or cut-off
+    /// document, glare or a greyscale copy still get read, for the reviewer.
+    #[default]
+    WhenUsable,
+    /// Always, e.g. so a reviewer sees what was read even on a poor photo.
+    Always,
+}
+
+/// How to run [`check_with`]. The default is what [`check`] does.
+#[derive(Debug, Clone, Default)]
+pub struct CheckOptions {
+    pub full_image: FullImage,
+    /// The document's corners in upright full-resolution pixels when already
+    /// known (evaluation against labelled corners); skips the finder.
+    pub known_document: Option<Corners>,
+    pub thresholds: Thresholds,
 }
 
 /// Runs every image check that applies to `request.kind` on `bytes`.
 ///
-/// Placeholder until the checker lands: reports the kind and nothing else.
-pub fn check(_bytes: &[u8], request: &CheckRequest) -> Checked {
-    Checked {
-        report: Report::new(request.kind),
-        image: None,
+/// The analysis uses a reduced-scale decode; the full-resolution upright
+/// image is decoded only when the photo is readable (see
+/// [`FullImage::WhenUsable`]).
+pub fn check(bytes: &[u8], request: &CheckRequest) -> Checked {
+    check_with(bytes, request, &CheckOptions::default())
+}
+
+/// [`check`] with explicit options.
+pub fn check_with(bytes: &[u8], request: &CheckRequest, options: &CheckOptions) -> Checked {
+    let started = Instant::now();
+    let mut report = Report::new(request.kind);
+    let locale = request.locale;
+    let (analysis, full) = match decode::decode_analysis(bytes, &request.limits, ANALYSIS_LONG_SIDE)
+    {
+        Ok(decoded) => decoded,
+        Err(err) => {
+            tracing::debug!(error = %err, "image refused");
+            report.push(Reason::new(decode_reason(&err), locale));
+            report.elapsed_ms = elapsed_ms(started);
+            return Checked {
+                report,
+                image: None,
+            };
+        }
+    };
+    analyse(&analysis, request, options, &mut report);
+
+    let wanted = match options.full_image {
+        FullImage::Never => false,
+        FullImage::Always => true,
+        FullImage::WhenUsable => !report.reasons.iter().any(|r| UNREADABLE.contains(&r.code)),
+    };
+    let image = if !wanted {
+        None
+    } else if let Some(full) = full {
+        Some(full.image)
+    } else if analysis.scale() <= 1.0 {
+        Some(analysis.image)
+    } else {
+        match decode::decode_full(bytes, &request.limits) {
+            Ok(full) => Some(full.image),
+            Err(err) => {
+                report.push(Reason::new(decode_reason(&err), locale));
+                None
+            }
+        }
+    };
+    report.elapsed_ms = elapsed_ms(started);
+    Checked { report, image }
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+fn decode_reason(err: &DecodeError) -> ReasonCode {
+    match err {
+        DecodeError::UnsupportedFormat => ReasonCode::UnsupportedFormat,
+        DecodeError::FileTooLarge => ReasonCode::FileTooLarge,
+        DecodeError::ImageTooLarge { .. } => ReasonCode::ImageTooLarge,
+        DecodeError::Corrupt(_) => ReasonCode::CorruptImage,
     }
+}
+
+/// The document and quality checks on the analysis copy.
+fn analyse(
+    analysis: &decode::Decoded,
+    request: &CheckRequest,
+    options: &CheckOptions,
+    report: &mut Report,
+) {
+    let locale = request.locale;
+    let t = &options.thresholds;
+    let scale = analysis.scale();
+    let (full_w, full_h) = (analysis.full_width, analysis.full_height);
+    report.metrics.width = full_w;
+    report.metrics.height = full_h;
+
+    let found = match options.known_document {
+        Some(c) => Some(document::Found {
+            corners: c.map(|[x, y]| [x / scale, y / scale]),
+            confidence: 1.0,
+        }),
+        None => document::find(&analysis.image),
+    };
+    let extra = &mut report.metrics.extra;
+    let mut reasons = Vec::new();
+    if full_w.min(full_h) < t.min_photo_short_side {
+        reasons.push(Reason::measured(
+            ReasonCode::LowResolution,
+            locale,
+            f64::from(full_w.min(full_h)),
+            f64::from(t.min_photo_short_side),
+        ));
+    }
+    let region = match &found {
+        Some(doc) => {
+            let full: Corners = doc
+                .corners
+                .map(|[x, y]| [round1(x * scale), round1(y * scale)]);
+            report.document.corners = Some(full);
+            let (dw, dh) = document::quad_size(&full);
+            let long = dw.max(dh);
+            extra.insert("document_long_side".into(), rules::round3(long).into());
+            extra.insert(
+                "document_confidence".into(),
+                rules::round3(doc.confidence).into(),
+            );
+            if long < t.min_document_long_side {
+                reasons.push(Reason::measured(
+                    ReasonCode::LowResolution,
+                    locale,
+                    rules::round3(long),
+                    t.min_document_long_side,
+                ));
+            }
+            if !document::edges_visible(&full, full_w, full_h) {
+                reasons.push(Reason::new(ReasonCode::EdgesNotVisible, locale));
+            }
+            document::warp(&analysis.image, &doc.corners, REGION_LONG_SIDE)
+        }
+        None => {
+            reasons.push(Reason::new(ReasonCode::NoDocument, locale));
+            None
+        }
+    };
+    extra.insert(
+        "measured_on".into(),
+        if region.is_some() {
+            "document"
+        } else {
+            "photo"
+        }
+        .into(),
+    );
+    let region = region.unwrap_or_else(|| document::Region::whole(&analysis.image));
+    let m = quality::measure(&region);
+    report.metrics.sharpness = Some(rules::round3((1.0 - m.blur) * 100.0));
+    report.metrics.brightness = Some(rules::round3(m.brightness));
+    report.metrics.glare = Some(rules::round3(m.glare.min(1.0)));
+    let extra = &mut report.metrics.extra;
+    extra.insert("blur".into(), rules::round3(m.blur).into());
+    extra.insert("edge_width".into(), rules::round3(m.edge_width).into());
+    extra.insert("white_level".into(), rules::round3(m.white_level).into());
+    extra.insert("dark_level".into(), rules::round3(m.dark_level).into());
+    extra.insert("clipped".into(), rules::round3(m.clipped).into());
+    extra.insert(
+        "colourfulness".into(),
+        rules::round3(m.colourfulness).into(),
+    );
+    reasons.extend(rules::quality_reasons(&m, request.kind, locale, t));
+    // Contract order: resolution, quality, then the document.
+    reasons.sort_by_key(|r| order(r.code));
+    for r in reasons {
+        report.push(r);
+    }
+}
+
+fn order(code: ReasonCode) -> usize {
+    ReasonCode::ALL
+        .iter()
+        .position(|&c| c == code)
+        .unwrap_or(usize::MAX)
+}
+
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
 }

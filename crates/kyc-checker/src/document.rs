@@ -1,0 +1,188 @@
+//! The document in the photo: the one call into the finder, the "all four
+//! edges visible" rule, and the warp that turns the document region into an
+//! upright rectangle so quality is measured on the document, not the desk.
+
+use image::{GrayImage, RgbImage};
+
+use crate::report::Corners;
+
+/// Finder answers below this confidence count as "no document".
+pub const MIN_CONFIDENCE: f64 = 0.3;
+
+/// A document found in the analysis image (analysis pixels).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub corners: Corners,
+    pub confidence: f64,
+}
+
+/// The only place that knows the finder's API: if it starts taking colour,
+/// or returns several candidates, only this function changes.
+pub fn find(analysis: &RgbImage) -> Option<Found> {
+    let gray: GrayImage = image::imageops::grayscale(analysis);
+    kyc_finder::find_document(&gray)
+        .filter(|d| d.confidence >= MIN_CONFIDENCE)
+        .filter(|d| d.corners.iter().flatten().all(|v| v.is_finite()))
+        .map(|d| Found {
+            corners: d.corners,
+            confidence: d.confidence,
+        })
+}
+
+/// How far outside the frame a corner may lie and still count as visible:
+/// finder and labels are only accurate to a few pixels, and the datasets'
+/// rule of thumb is "10+ px inside is visible, 15+ px outside is cut off".
+pub fn edge_tolerance(width: u32, height: u32) -> f64 {
+    (f64::from(width.max(height)) * 0.004).max(3.0)
+}
+
+/// Whether all four corners (full-resolution pixels) are inside the frame,
+/// within [`edge_tolerance`].
+pub fn edges_visible(corners: &Corners, width: u32, height: u32) -> bool {
+    let tol = edge_tolerance(width, height);
+    let (w, h) = (f64::from(width), f64::from(height));
+    corners
+        .iter()
+        .all(|&[x, y]| x >= -tol && y >= -tol && x <= w - 1.0 + tol && y <= h - 1.0 + tol)
+}
+
+/// The longer of each pair of opposite sides: the document's size in pixels.
+pub fn quad_size(c: &Corners) -> (f64, f64) {
+    let d = |a: [f64; 2], b: [f64; 2]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
+    let w = d(c[0], c[1]).max(d(c[3], c[2]));
+    let h = d(c[0], c[3]).max(d(c[1], c[2]));
+    (w, h)
+}
+
+/// Twice the signed area, positive when clockwise in image coordinates.
+pub fn quad_area(c: &Corners) -> f64 {
+    let mut a = 0.0;
+    for i in 0..4 {
+        let (p, q) = (c[i], c[(i + 1) % 4]);
+        a += p[0] * q[1] - q[0] * p[1];
+    }
+    a.abs() / 2.0
+}
+
+/// A document region: upright pixels and which of them lie inside the photo
+/// (a cut-off document has a part with no pixels at all).
+#[derive(Debug, Clone)]
+pub struct Region {
+    pub rgb: RgbImage,
+    pub valid: Vec<bool>,
+}
+
+impl Region {
+    pub fn whole(image: &RgbImage) -> Self {
+        Self {
+            rgb: image.clone(),
+            valid: vec![true; (image.width() * image.height()) as usize],
+        }
+    }
+}
+
+/// Warps the quad to an upright rectangle of its own size, shrunk to at most
+/// `max_long` on the long side (never enlarged: enlarging would add blur
+/// that is not in the photo). Returns `None` for degenerate quads.
+pub fn warp(image: &RgbImage, corners: &Corners, max_long: f64) -> Option<Region> {
+    let (qw, qh) = quad_size(corners);
+    if !(qw >= 8.0 && qh >= 8.0) {
+        return None;
+    }
+    let s = (max_long / qw.max(qh)).min(1.0);
+    let (w, h) = ((qw * s).round() as u32, (qh * s).round() as u32);
+    let (wf, hf) = (f64::from(w), f64::from(h));
+    let m = homography([[0.0, 0.0], [wf, 0.0], [wf, hf], [0.0, hf]], *corners)?;
+    let mut rgb = RgbImage::new(w, h);
+    let mut valid = vec![false; (w * h) as usize];
+    let (iw, ih) = (f64::from(image.width()), f64::from(image.height()));
+    for y in 0..h {
+        for x in 0..w {
+            let (u, v) = (f64::from(x) + 0.5, f64::from(y) + 0.5);
+            let z = m[6] * u + m[7] * v + 1.0;
+            let sx = (m[0] * u + m[1] * v + m[2]) / z - 0.5;
+            let sy = (m[3] * u + m[4] * v + m[5]) / z - 0.5;
+            if !(sx >= 0.0 && sy >= 0.0 && sx <= iw - 1.0 && sy <= ih - 1.0) {
+                continue;
+            }
+            valid[(y * w + x) as usize] = true;
+            rgb.put_pixel(x, y, bilinear(image, sx, sy));
+        }
+    }
+    Some(Region { rgb, valid })
+}
+
+fn bilinear(image: &RgbImage, x: f64, y: f64) -> image::Rgb<u8> {
+    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+    let (x1, y1) = (
+        (x0 + 1).min(image.width() - 1),
+        (y0 + 1).min(image.height() - 1),
+    );
+    let (fx, fy) = (x - f64::from(x0), y - f64::from(y0));
+    let (a, b) = (image.get_pixel(x0, y0).0, image.get_pixel(x1, y0).0);
+    let (c, d) = (image.get_pixel(x0, y1).0, image.get_pixel(x1, y1).0);
+    image::Rgb(std::array::from_fn(|i| {
+        let top = f64::from(a[i]) * (1.0 - fx) + f64::from(b[i]) * fx;
+        let bottom = f64::from(c[i]) * (1.0 - fx) + f64::from(d[i]) * fx;
+        (top * (1.0 - fy) + bottom * fy).round() as u8
+    }))
+}
+
+/// The projective map taking `from[i]` to `to[i]`, as the 8 free entries
+/// of a 3x3 matrix with the last entry 1. `None` if the points are degenerate.
+pub fn homography(from: Corners, to: Corners) -> Option<[f64; 8]> {
+    let mut a = [[0.0f64; 9]; 8];
+    for i in 0..4 {
+        let ([x, y], [u, v]) = (from[i], to[i]);
+        a[2 * i] = [x, y, 1.0, 0.0, 0.0, 0.0, -u * x, -u * y, u];
+        a[2 * i + 1] = [0.0, 0.0, 0.0, x, y, 1.0, -v * x, -v * y, v];
+    }
+    // Gaussian elimination with partial pivoting.
+    for col in 0..8 {
+        let pivot = (col..8).max_by(|&p, &q| a[p][col].abs().total_cmp(&a[q][col].abs()))?;
+        if a[pivot][col].abs() < 1e-12 {
+            return None;
+        }
+        a.swap(col, pivot);
+        for row in 0..8 {
+            if row != col {
+                let f = a[row][col] / a[col][col];
+                let pivot_row = a[col];
+                for (v, p) in a[row].iter_mut().zip(pivot_row).skip(col) {
+                    *v -= f * p;
+                }
+            }
+        }
+    }
+    let h: [f64; 8] = std::array::from_fn(|i| a[i][8] / a[i][i]);
+    h.iter().all(|v| v.is_finite()).then_some(h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn corners_a_few_pixels_out_are_visible_but_far_out_are_not() {
+        let inside = [[2.0, 3.0], [1077.0, 1.0], [1079.0, 1900.0], [0.0, 1919.0]];
+        assert!(edges_visible(&inside, 1080, 1920));
+        let grazing = [[-4.0, 3.0], [1082.0, 1.0], [1079.0, 1900.0], [0.0, 1923.0]];
+        assert!(edges_visible(&grazing, 1080, 1920));
+        let cut = [[-40.0, 3.0], [1000.0, 1.0], [1000.0, 1900.0], [0.0, 1900.0]];
+        assert!(!edges_visible(&cut, 1080, 1920));
+    }
+
+    #[test]
+    fn homography_maps_the_corners() {
+        let from = [[0.0, 0.0], [100.0, 0.0], [100.0, 50.0], [0.0, 50.0]];
+        let to = [[10.0, 20.0], [200.0, 5.0], [220.0, 130.0], [0.0, 110.0]];
+        let m = homography(from, to).unwrap();
+        for i in 0..4 {
+            let [x, y] = from[i];
+            let z = m[6] * x + m[7] * y + 1.0;
+            assert!(((m[0] * x + m[1] * y + m[2]) / z - to[i][0]).abs() < 1e-6);
+            assert!(((m[3] * x + m[4] * y + m[5]) / z - to[i][1]).abs() < 1e-6);
+        }
+        assert!(homography(from, [[0.0, 0.0]; 4]).is_none());
+    }
+}

@@ -1,0 +1,288 @@
+//! Image-quality measures on a document region. Each is chosen to be
+//! insensitive to what the document looks like (contrast, layout, colour
+//! scheme) and sensitive to the one defect it stands for.
+
+use crate::document::Region;
+
+/// Everything measured on one region.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Measures {
+    /// 0..1, Crete et al.'s "blur effect": how little a further blur
+    /// changes the image (0 = crisp, 1 = already as blurred as it gets).
+    /// Contrast-invariant, and the worse of the two axes, so motion blur in
+    /// either direction shows.
+    pub blur: f64,
+    /// Mean width in pixels of the strong edges along the worse axis.
+    /// Catches long motion blur, which the blur effect underrates on fine
+    /// print: the derivative of a box-blurred texture stays rough.
+    pub edge_width: f64,
+    /// Mean luminance, 0..1.
+    pub brightness: f64,
+    /// 5th / 95th luminance percentiles, 0..1: the document's ink and
+    /// white levels.
+    pub dark_level: f64,
+    pub white_level: f64,
+    /// 80th luminance percentile, 0..1: the document's paper, which glare
+    /// (a minority of the area) does not move.
+    pub paper_level: f64,
+    /// Share of the region that is clipped to near-white.
+    pub clipped: f64,
+    /// Share of the region covered by specular highlights.
+    pub glare: f64,
+    /// Hasler and Süsstrunk's colourfulness (0 for grey, ~15 dull, 40+ vivid).
+    pub colourfulness: f64,
+}
+
+pub fn measure(region: &Region) -> Measures {
+    let luma = luminance(region);
+    let (brightness, [dark_level, paper_level, white_level], clipped) =
+        exposure(&luma, &region.valid);
+    Measures {
+        blur: blur_effect(&luma, &region.valid, region.rgb.width() as usize),
+        edge_width: edge_width(&luma, &region.valid, region.rgb.width() as usize),
+        brightness,
+        dark_level,
+        white_level,
+        paper_level,
+        clipped,
+        glare: glare(region, &luma, paper_level),
+        colourfulness: colourfulness(region),
+    }
+}
+
+fn luminance(region: &Region) -> Vec<f32> {
+    region
+        .rgb
+        .pixels()
+        .map(|p| 0.299 * f32::from(p.0[0]) + 0.587 * f32::from(p.0[1]) + 0.114 * f32::from(p.0[2]))
+        .collect()
+}
+
+/// Mean, the 5th, 80th and 95th percentiles, and the clipped share.
+fn exposure(luma: &[f32], valid: &[bool]) -> (f64, [f64; 3], f64) {
+    let mut hist = [0u64; 256];
+    let mut sum = 0.0f64;
+    for (&l, _) in luma.iter().zip(valid).filter(|(_, &v)| v) {
+        hist[(l.round() as usize).min(255)] += 1;
+        sum += f64::from(l);
+    }
+    let n: u64 = hist.iter().sum();
+    if n == 0 {
+        return (0.0, [0.0; 3], 0.0);
+    }
+    let pct = |q: f64| {
+        let target = (q * n as f64).ceil() as u64;
+        let mut acc = 0;
+        for (i, &c) in hist.iter().enumerate() {
+            acc += c;
+            if acc >= target {
+                return i as f64 / 255.0;
+            }
+        }
+        1.0
+    };
+    let clipped = hist[250..].iter().sum::<u64>() as f64 / n as f64;
+    (
+        sum / n as f64 / 255.0,
+        [pct(0.05), pct(0.80), pct(0.95)],
+        clipped,
+    )
+}
+
+/// Crete, Dolmiere, Ladret, Nicolas (2007), "The blur effect": compares the
+/// image with a copy blurred along each axis by a 9-tap box; a sharp image
+/// loses much of its neighbour-difference energy, a blurred one little.
+fn blur_effect(luma: &[f32], valid: &[bool], width: usize) -> f64 {
+    if width < 12 || luma.len() < width * 12 {
+        return 1.0;
+    }
+    let height = luma.len() / width;
+    // (dx, dy) = (1, 0) compares horizontal neighbours, (0, 1) vertical.
+    let axis = |horizontal: bool| {
+        let (len, lines) = if horizontal {
+            (width, height)
+        } else {
+            (height, width)
+        };
+        let at = |line: usize, k: usize| {
+            if horizontal {
+                line * width + k
+            } else {
+                k * width + line
+            }
+        };
+        let (mut s_f, mut s_v) = (0.0f64, 0.0f64);
+        let mut boxed = vec![0.0f32; len];
+        for line in 0..lines {
+            // Centred 9-tap box by a running sum; the first and last 4 stay 0.
+            let mut acc: f32 = (0..9).map(|k| luma[at(line, k)]).sum();
+            boxed[4] = acc / 9.0;
+            for k in 5..len - 4 {
+                acc += luma[at(line, k + 4)] - luma[at(line, k - 5)];
+                boxed[k] = acc / 9.0;
+            }
+            for k in 5..len - 4 {
+                let (i, j) = (at(line, k), at(line, k - 1));
+                if !(valid[i] && valid[j]) {
+                    continue;
+                }
+                let d_f = (luma[i] - luma[j]).abs();
+                let d_b = (boxed[k] - boxed[k - 1]).abs();
+                s_f += f64::from(d_f);
+                s_v += f64::from((d_f - d_b).max(0.0));
+            }
+        }
+        if s_f <= f64::EPSILON {
+            1.0
+        } else {
+            (s_f - s_v) / s_f
+        }
+    };
+    axis(true).max(axis(false))
+}
+
+/// The rise-weighted mean length of monotone intensity runs that climb at
+/// least 40 grey levels, along rows and along columns; the larger of the two.
+fn edge_width(luma: &[f32], valid: &[bool], width: usize) -> f64 {
+    if width < 4 || luma.len() < width * 4 {
+        return 0.0;
+    }
+    let height = luma.len() / width;
+    let axis = |horizontal: bool| {
+        let (len, lines) = if horizontal {
+            (width, height)
+        } else {
+            (height, width)
+        };
+        let at = |line: usize, k: usize| {
+            if horizontal {
+                line * width + k
+            } else {
+                k * width + line
+            }
+        };
+        let (mut weighted, mut total) = (0.0f64, 0.0f64);
+        for line in 0..lines {
+            let (mut sign, mut run, mut rise) = (0i8, 0usize, 0.0f32);
+            for k in 1..len {
+                let (i, j) = (at(line, k), at(line, k - 1));
+                let g = if valid[i] && valid[j] {
+                    luma[i] - luma[j]
+                } else {
+                    0.0
+                };
+                let s = if g > 1.0 {
+                    1
+                } else if g < -1.0 {
+                    -1
+                } else {
+                    0
+                };
+                if s != 0 && s == sign {
+                    run += 1;
+                    rise += g.abs();
+                    continue;
+                }
+                if sign != 0 && rise >= 40.0 {
+                    weighted += f64::from(rise) * run as f64;
+                    total += f64::from(rise);
+                }
+                (sign, run, rise) = (s, 1, g.abs());
+            }
+        }
+        if total > 0.0 {
+            weighted / total
+        } else {
+            0.0
+        }
+    };
+    axis(true).max(axis(false))
+}
+
+/// Specular highlights: near-white, colourless pixels clearly brighter than
+/// the document's own paper, in blobs big enough to hide a character.
+/// White paper is excluded by the "brighter than its own paper" rule: when
+/// the paper itself is clipped, nothing is brighter than it, and the
+/// problem (if any) is exposure, not a reflection.
+fn glare(region: &Region, luma: &[f32], paper_level: f64) -> f64 {
+    let (w, h) = (region.rgb.width() as usize, region.rgb.height() as usize);
+    let valid_n = region.valid.iter().filter(|&&v| v).count();
+    if valid_n == 0 {
+        return 0.0;
+    }
+    let floor = (paper_level * 255.0 + 12.0).max(240.0) as f32;
+    let hot: Vec<bool> = region
+        .rgb
+        .pixels()
+        .zip(luma)
+        .zip(&region.valid)
+        .map(|((p, &l), &v)| {
+            let (mx, mn) = (
+                p.0.iter().max().copied().unwrap_or(0),
+                p.0.iter().min().copied().unwrap_or(0),
+            );
+            v && l >= floor && mx - mn <= 40
+        })
+        .collect();
+    let min_blob = (valid_n as f64 * 0.0005).max(6.0) as usize;
+    let mut seen = vec![false; hot.len()];
+    let mut covered = 0usize;
+    let mut stack = Vec::new();
+    for start in 0..hot.len() {
+        if !hot[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let mut size = 0usize;
+        while let Some(i) = stack.pop() {
+            size += 1;
+            let (x, y) = (i % w, i / w);
+            let mut visit = |j: usize| {
+                if hot[j] && !seen[j] {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            };
+            if x > 0 {
+                visit(i - 1);
+            }
+            if x + 1 < w {
+                visit(i + 1);
+            }
+            if y > 0 {
+                visit(i - w);
+            }
+            if y + 1 < h {
+                visit(i + w);
+            }
+        }
+        if size >= min_blob {
+            covered += size;
+        }
+    }
+    covered as f64 / valid_n as f64
+}
+
+/// Hasler and Süsstrunk (2003), on the opponent axes rg = R-G and
+/// yb = (R+G)/2 - B.
+fn colourfulness(region: &Region) -> f64 {
+    let (mut n, mut s_rg, mut s_yb, mut q_rg, mut q_yb) = (0.0f64, 0.0, 0.0, 0.0, 0.0);
+    for (p, _) in region.rgb.pixels().zip(&region.valid).filter(|(_, &v)| v) {
+        let [r, g, b] = p.0.map(f64::from);
+        let rg = r - g;
+        let yb = 0.5 * (r + g) - b;
+        n += 1.0;
+        s_rg += rg;
+        s_yb += yb;
+        q_rg += rg * rg;
+        q_yb += yb * yb;
+    }
+    if n == 0.0 {
+        return 0.0;
+    }
+    let (m_rg, m_yb) = (s_rg / n, s_yb / n);
+    let var_rg = (q_rg / n - m_rg * m_rg).max(0.0);
+    let var_yb = (q_yb / n - m_yb * m_yb).max(0.0);
+    (var_rg + var_yb).sqrt() + 0.3 * (m_rg * m_rg + m_yb * m_yb).sqrt()
+}
