@@ -51,7 +51,10 @@ pub fn run(args: BenchArgs) -> anyhow::Result<ExitCode> {
 
 async fn bench_upload(args: UploadArgs) -> anyhow::Result<()> {
     let temp = tempfile::tempdir()?;
-    let data_dir = args.data_dir.clone().unwrap_or_else(|| temp.path().to_owned());
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| temp.path().to_owned());
     let token = "kyc_op_bench";
     let settings = Settings {
         listen: "127.0.0.1:0".parse()?,
@@ -66,7 +69,10 @@ async fn bench_upload(args: UploadArgs) -> anyhow::Result<()> {
         let _ = stopped.await;
     }));
 
-    eprintln!("making {} distinct JPEGs of ~{} MB...", args.uploads, args.size_mb);
+    eprintln!(
+        "making {} distinct JPEGs of ~{} MB...",
+        args.uploads, args.size_mb
+    );
     let base_photo = tokio::task::spawn_blocking({
         let size = args.size_mb;
         move || noisy_jpeg(size)

@@ -2,8 +2,8 @@
 
 use image::{ImageFormat, Rgb, RgbImage};
 
-/// A light ID-sized card with dark text lines on a darker, textured
-/// background, fully in frame.
+/// A light, coloured ID-sized card (a blue header band, a photo block, dark
+/// text lines) on a darker, textured background, fully in frame.
 pub fn document_photo(width: u32, height: u32, seed: u32) -> RgbImage {
     let mut img = RgbImage::from_fn(width, height, |x, y| {
         let n = (x.wrapping_mul(7919) ^ y.wrapping_mul(104_729) ^ seed.wrapping_mul(31)) % 23;
@@ -15,12 +15,30 @@ pub fn document_photo(width: u32, height: u32, seed: u32) -> RgbImage {
     let y0 = (height - card_h) / 2;
     for y in y0..y0 + card_h {
         for x in x0..x0 + card_w {
-            let line = (y - y0) % 40 < 8 && (x - x0) % 120 < 90 && (y - y0) > 30;
-            let c = if line { 40 } else { 225 };
-            img.put_pixel(x, y, Rgb([c, c.saturating_sub(5), c.saturating_sub(15)]));
+            let (cx, cy) = (x - x0, y - y0);
+            let header = cy < card_h / 6;
+            let photo =
+                cx > card_w / 20 && cx < card_w / 3 && cy > card_h / 4 && cy < card_h * 9 / 10;
+            let line = cx > card_w * 2 / 5 && cy > card_h / 4 && cy % 40 < 8 && cx % 120 < 90;
+            let pixel = if header {
+                [30, 90, 170]
+            } else if photo {
+                [205, 150, 120]
+            } else if line {
+                [40, 40, 60]
+            } else {
+                [200, 225, 240]
+            };
+            img.put_pixel(x, y, Rgb(pixel));
         }
     }
     img
+}
+
+/// The same photo as a greyscale copy.
+pub fn greyscale_copy(seed: u32) -> Vec<u8> {
+    let grey = image::DynamicImage::ImageRgb8(document_photo(800, 600, seed)).grayscale();
+    encode(&grey.to_rgb8(), ImageFormat::Jpeg)
 }
 
 pub fn encode(img: &RgbImage, format: ImageFormat) -> Vec<u8> {

@@ -20,7 +20,7 @@ on_both_engines!(
         assert_eq!(body["sha256"], hex::encode(Sha256::digest(&photo)));
         assert_eq!(body["kind"], "identity");
         assert_eq!(body["content_type"], "image/jpeg");
-        assert_eq!(body["case_status"], "awaiting_documents");
+        assert_eq!(body["case_status"], "awaiting_documents", "{body}");
         assert!(body["status"].is_string() && body["check"]["verdict"].is_string());
 
         let read = app.get_case(&case.id).await;
@@ -117,22 +117,48 @@ on_both_engines!(
             .unwrap();
         assert_eq!(response.status(), 201);
         let read = app.get_case(&case.id).await;
-        let statuses: Vec<_> = read["documents"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| d["status"].clone())
-            .collect();
-        let all_in = statuses.iter().all(|s| s == "pending_review");
-        if all_in {
-            assert_eq!(read["status"], "in_review");
-            assert_eq!(read["sla"]["standing"], "on_track");
-            assert_eq!(read["due_at"], "2026-11-25T10:00:00Z");
-            assert_eq!(read["target_at"], "2026-11-23T10:00:00Z");
-        } else {
-            // A photo the checker asked to retake pauses the case for the player.
-            assert_eq!(read["status"], "action_required", "{statuses:?}");
+        for document in read["documents"].as_array().unwrap() {
+            assert_eq!(document["status"], "pending_review", "{document}");
         }
+        assert_eq!(read["status"], "in_review");
+        assert_eq!(read["sla"]["standing"], "on_track");
+        assert_eq!(read["target_at"], "2026-11-23T10:00:00Z");
+        assert_eq!(read["due_at"], "2026-11-25T10:00:00Z");
+        app.stop().await;
+    }
+);
+
+on_both_engines!(
+    a_photo_to_retake_is_explained_to_the_player_at_once,
+    |engine| async move {
+        let app = spawn_app(engine).await;
+        // The default case's player reads Azerbaijani.
+        let case = app.open_default_case().await;
+        let response = app
+            .upload(
+                &case,
+                "identity",
+                "image/jpeg",
+                fixtures::greyscale_copy(11),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["verdict"], "retake", "{body}");
+        assert_eq!(body["status"], "retake_requested");
+        assert_eq!(body["case_status"], "action_required");
+        let reason = &body["reasons"][0];
+        assert_eq!(reason["code"], "black_and_white", "{body}");
+        assert_eq!(
+            reason["message"],
+            kyc_core::ReasonCode::BlackAndWhite.message(kyc_core::Locale::Az)
+        );
+        // The report is stored with the document.
+        let read = app.get_case(&case.id).await;
+        assert_eq!(
+            read["documents"][0]["reasons"][0]["code"],
+            "black_and_white"
+        );
         app.stop().await;
     }
 );
