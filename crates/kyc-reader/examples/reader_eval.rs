@@ -210,9 +210,7 @@ fn true_head_region(img: &RgbImage) -> ((u32, u32, u32, u32), &'static str) {
     if row_h < 4 {
         return fallback;
     }
-    let ink: Vec<bool> = (0..w - 1)
-        .map(|x| (ry0..ry1).any(|y| edge(x, y)))
-        .collect();
+    let ink: Vec<bool> = (0..w - 1).map(|x| (ry0..ry1).any(|y| edge(x, y))).collect();
     // Blocks: ink runs joined across gaps narrower than the glyph spacing.
     let mut blocks: Vec<(u32, u32)> = Vec::new();
     let join = (row_h * 6 / 10).max(2);

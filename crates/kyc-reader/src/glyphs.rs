@@ -127,13 +127,14 @@ pub fn digit_like(glyphs: &[Glyph], min_h: u32, max_h: u32) -> Vec<Glyph> {
         .collect()
 }
 
-/// The longest horizontal row of glyphs of about one height: centres
+/// The strongest horizontal row of glyphs of about one height: centres
 /// within a third of the height, heights within 35 %, neighbours closer
-/// than two heights. Ties go to the taller row (card numbers are the
-/// largest print on the card face). Glyphs come back left to right.
+/// than two heights. Rows are weighed by the sum of their glyph heights,
+/// so four number digits (the largest print on a card face) beat a
+/// five-glyph expiry date. Glyphs come back left to right.
 pub fn longest_row(glyphs: &[Glyph]) -> Vec<Glyph> {
     let mut best: Vec<Glyph> = Vec::new();
-    let mut best_key = (0usize, 0u32);
+    let mut best_key = (0u32, 0usize);
     for seed in glyphs {
         let mut row: Vec<Glyph> = glyphs
             .iter()
@@ -162,8 +163,7 @@ pub fn longest_row(glyphs: &[Glyph]) -> Vec<Glyph> {
         if chain.contains(seed) {
             found = chain;
         }
-        let median_h = median(found.iter().map(|g| g.h));
-        let key = (found.len(), median_h);
+        let key = (found.iter().map(|g| g.h).sum::<u32>(), found.len());
         if key > best_key {
             best_key = key;
             best = found;

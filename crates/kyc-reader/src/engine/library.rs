@@ -111,7 +111,11 @@ fn set(api: &mut TessBaseApi, name: &str, value: &str) -> Result<(), EngineError
         .map_err(|_| EngineError::Library("unknown Tesseract variable"))
 }
 
-fn run(api: &mut TessBaseApi, image: &GrayImage, pass: &Pass<'_>) -> Result<Vec<Line>, EngineError> {
+fn run(
+    api: &mut TessBaseApi,
+    image: &GrayImage,
+    pass: &Pass<'_>,
+) -> Result<Vec<Line>, EngineError> {
     // The same settings as the command line: no inverted-line retry, the
     // pass's whitelist (empty resets a previous pass's), its segmentation.
     set(api, "tessedit_do_invert", "0")?;

@@ -34,7 +34,10 @@ fn the_number_row_is_found_and_split_into_groups_of_four() {
     assert_eq!(row.len(), 16);
     assert!(row.iter().all(|g| g.y >= 39 && g.y + g.h <= 65));
     let groups = split_groups(&row);
-    assert_eq!(groups.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4, 4, 4]);
+    assert_eq!(
+        groups.iter().map(Vec::len).collect::<Vec<_>>(),
+        [4, 4, 4, 4]
+    );
     assert_eq!(bounds(&row), Some((20, 40, 338, 24)));
 }
 
@@ -51,9 +54,27 @@ fn light_text_needs_the_other_polarity() {
 #[test]
 fn specks_and_blocks_are_not_digits() {
     let glyphs = [
-        Glyph { x: 0, y: 0, w: 2, h: 2, area: 4 },
-        Glyph { x: 10, y: 0, w: 20, h: 20, area: 400 },
-        Glyph { x: 40, y: 0, w: 12, h: 20, area: 90 },
+        Glyph {
+            x: 0,
+            y: 0,
+            w: 2,
+            h: 2,
+            area: 4,
+        },
+        Glyph {
+            x: 10,
+            y: 0,
+            w: 20,
+            h: 20,
+            area: 400,
+        },
+        Glyph {
+            x: 40,
+            y: 0,
+            w: 12,
+            h: 20,
+            area: 90,
+        },
     ];
     assert_eq!(digit_like(&glyphs, 10, 40), vec![glyphs[2]]);
 }
