@@ -213,13 +213,14 @@ fn regroup(chars: &str, groups: &[Vec<Glyph>]) -> String {
 fn last_four_only(text: &str, row: &Row, card_w: u32) -> Option<CardNumber> {
     let digits = compact(text);
     let right_half = row.glyphs.first().is_some_and(|g| g.x > card_w * 45 / 100);
-    (digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) && right_half).then(|| {
-        CardNumber {
-            last4: Some(digits),
-            other_digits: 0,
-            length: 4,
-            luhn_valid: false,
-        }
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) || !right_half {
+        return None;
+    }
+    Some(CardNumber {
+        last4: Some(digits),
+        other_digits: 0,
+        length: 4,
+        luhn_valid: false,
     })
 }
 
