@@ -1,10 +1,12 @@
-//! The Tesseract 5 command-line engine, run as a subprocess.
+//! Tesseract 5, either linked in-process with a pool of loaded engines
+//! (`library`, the default) or run as a subprocess (the command line).
 //!
-//! Why the CLI and not the C API: no unsafe or C build in the workspace, a
-//! crash or hang in Tesseract cannot take the server down (the child is
-//! killed after a timeout), and measured on this machine the model load is a
-//! small share of a page's time (see docs/READER.md). Images go in on stdin
-//! as binary PGM, words come back as TSV with their boxes.
+//! The command line is kept for the start-up self-test (its stderr is the
+//! only place the "aze not last" trap shows) and as the fallback when the
+//! library cannot load the models. Loading the models is most of a page's
+//! time (1.5 s of 2.1 s for five languages, see docs/READER.md), so the
+//! in-process pool is what meets the speed target. Both give words as TSV
+//! with their boxes.
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -12,6 +14,8 @@ use std::time::Duration;
 
 use image::GrayImage;
 use wait_timeout::ChildExt;
+
+mod library;
 
 /// One recognised word with its box in the pixels of the image given to
 /// Tesseract.
@@ -58,6 +62,8 @@ pub enum EngineError {
     Timeout,
     #[error("tesseract exited with status {0}")]
     Status(i32),
+    #[error("tesseract library: {0}")]
+    Library(&'static str),
 }
 
 /// How to run one recognition.
@@ -71,19 +77,41 @@ pub struct Pass<'a> {
     pub whitelist: &'a str,
 }
 
-/// Path and limits of the `tesseract` binary.
+/// The `tesseract` binary (self-test, fallback) and, when loaded, the
+/// pool of in-process engines. Clones share the pool.
 #[derive(Debug, Clone)]
 pub struct Engine {
     program: String,
     timeout: Duration,
+    pool: Option<std::sync::Arc<library::Pool>>,
 }
 
 impl Engine {
+    /// An engine that runs `program` for every pass.
     pub fn new(program: impl Into<String>) -> Self {
         Self {
             program: program.into(),
             timeout: Duration::from_secs(20),
+            pool: None,
         }
+    }
+
+    /// Switches recognition to in-process Tesseract, loading each of
+    /// `language_sets` once so the models are known to load and the first
+    /// document does not wait for them. On failure the engine keeps using
+    /// the command line and the error is returned for the log.
+    pub fn use_library(&mut self, language_sets: &[&str]) -> Result<(), EngineError> {
+        let pool = library::Pool::new();
+        for languages in language_sets {
+            pool.warm(languages)?;
+        }
+        self.pool = Some(std::sync::Arc::new(pool));
+        Ok(())
+    }
+
+    /// Whether passes run in-process.
+    pub fn in_process(&self) -> bool {
+        self.pool.is_some()
     }
 
     /// The languages installed, from `tesseract --list-langs`; `None` when
@@ -149,6 +177,13 @@ impl Engine {
 
     /// Recognises `image` and returns its lines.
     pub fn recognise(&self, image: &GrayImage, pass: &Pass<'_>) -> Result<Vec<Line>, EngineError> {
+        match &self.pool {
+            Some(pool) => pool.recognise(image, pass),
+            None => self.recognise_cli(image, pass),
+        }
+    }
+
+    fn recognise_cli(&self, image: &GrayImage, pass: &Pass<'_>) -> Result<Vec<Line>, EngineError> {
         let mut cmd = Command::new(&self.program);
         cmd.args(["stdin", "stdout", "-l", pass.languages, "--psm"])
             .arg(pass.psm.to_string())
@@ -206,10 +241,12 @@ fn encode_pgm(image: &GrayImage) -> Vec<u8> {
 
 /// Parses Tesseract's TSV (level, page, block, par, line, word, left, top,
 /// width, height, conf, text) into lines of words; empty words dropped.
+/// The header row the command line prints (the library does not) fails the
+/// level test like any non-word row.
 pub fn parse_tsv(tsv: &str) -> Vec<Line> {
     let mut lines: Vec<Line> = Vec::new();
     let mut current: Option<(u32, u32, u32)> = None;
-    for row in tsv.lines().skip(1) {
+    for row in tsv.lines() {
         let cols: Vec<&str> = row.splitn(12, '\t').collect();
         if cols.len() < 12 || cols[0] != "5" {
             continue;

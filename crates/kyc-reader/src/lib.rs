@@ -1,13 +1,15 @@
 //! Reads what is printed on a document: the issue date of a proof of
 //! address, the last four digits of a payment card, an identity MRZ.
 //!
-//! OCR is Tesseract 5 run as a subprocess (see `engine`); the text work
+//! OCR is Tesseract 5, in-process with a pool of loaded engines or as a
+//! subprocess (see `engine`); the text work
 //! (dates, labels, card numbers, MRZ check digits) is pure functions in
 //! `dates`, `issue`, `card` and `mrz`, tested without Tesseract.
 
 pub mod card;
 pub mod dates;
 pub mod engine;
+pub mod glyphs;
 pub mod issue;
 pub mod mrz;
 mod pipeline;
@@ -41,8 +43,9 @@ impl SelfTest {
     }
 }
 
-/// An OCR engine handle. Cheap to share between threads: each `read` runs
-/// its own Tesseract processes.
+/// An OCR engine handle. Cheap to clone and share between threads: clones
+/// share one pool of loaded engines, and each concurrent `read` takes its
+/// own engine from it.
 #[derive(Debug, Clone)]
 pub struct Reader {
     engine: Option<Engine>,
@@ -70,7 +73,7 @@ impl Reader {
     /// language" error. A failed self-test leaves the reader unavailable
     /// rather than silently reading Cyrillic as junk.
     pub fn with_languages(program: &str, languages: &str) -> Self {
-        let engine = Engine::new(program);
+        let mut engine = Engine::new(program);
         let mut test = SelfTest {
             engine_found: false,
             missing_languages: Vec::new(),
@@ -87,7 +90,11 @@ impl Reader {
                 test.load_error = engine.probe(languages).err();
             }
         }
-        if !test.passed() {
+        if test.passed() {
+            if let Err(e) = engine.use_library(&[languages, "eng"]) {
+                tracing::warn!(error = %e, "in-process OCR unavailable: running tesseract per pass");
+            }
+        } else {
             tracing::warn!(
                 ?test,
                 "OCR self-test failed: documents needing text go to review"

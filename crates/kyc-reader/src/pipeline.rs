@@ -7,11 +7,12 @@ use kyc_checker::{CheckRequest, FieldLocation, Reason, Report};
 use kyc_core::ReasonCode;
 use serde_json::{json, Value};
 
-use crate::card::{parse_number, CardNumber};
 use crate::engine::{Engine, Line, Pass};
 use crate::issue::{age, choose_issue_date, Age};
 use crate::mrz::{age_on, birth_date, expiry_date, find_mrz, Mrz};
-use crate::prep::{crop, invert, resize_to, stretch, Prepared};
+use crate::prep::{crop, resize_to, Prepared};
+
+mod card;
 
 pub struct Context<'a> {
     pub engine: &'a Engine,
@@ -81,69 +82,22 @@ pub fn read_address(ctx: &Context<'_>, report: &mut Report) {
     }
 }
 
-/// The best card-number reading over all passes, with where it was read.
-struct CardReading {
-    number: CardNumber,
-    location: Option<FieldLocation>,
-}
-
 /// Payment cards: the card flattened to ID-1 at ~300 dpi (1012x638), the
-/// number band read digits-only in a few contrast variants, then the whole
-/// card as sparse text, stopping at the first full Luhn-valid number.
+/// number located by its glyphs and read clean (see `card`); the older
+/// band passes when no glyph row is found, or when only a last group was
+/// found, to make sure no fuller number is visible elsewhere.
 pub fn read_card(ctx: &Context<'_>, report: &mut Report) {
     let prepared = Prepared::new(ctx.image, report.document.corners.as_ref(), |w, _| {
         1012.0 / w.max(1.0)
     });
-    let card = &prepared.image;
-    let (w, h) = card.dimensions();
-    // The embossed or printed number sits between 40% and 78% of the height
-    // on ID-1 cards; the band keeps the name and expiry lines mostly out.
-    let band_y = h * 40 / 100;
-    let band = crop(card, w * 2 / 100, band_y, w * 96 / 100, h * 38 / 100);
-    let band_x = w * 2 / 100;
-    let digits = Pass {
-        languages: "eng",
-        psm: 6,
-        whitelist: "0123456789*X",
+    let best = match card::read_located(ctx, &prepared) {
+        Some(located) if located.number.masked() => match card::read_band(ctx, &prepared) {
+            Some(band) if band.number.other_digits >= 6 => Some(band),
+            _ => Some(located),
+        },
+        Some(located) => Some(located),
+        None => card::read_band(ctx, &prepared),
     };
-    let sparse = Pass {
-        languages: "eng",
-        psm: 11,
-        whitelist: "",
-    };
-    let stretched = stretch(&band);
-    let variants: [(GrayImage, &Pass<'_>, (u32, u32)); 4] = [
-        (stretched.clone(), &digits, (band_x, band_y)),
-        (invert(&stretched), &digits, (band_x, band_y)),
-        (stretch(card), &sparse, (0, 0)),
-        (resize_to(&stretched, 0.7), &digits, (band_x, band_y)),
-    ];
-    let mut best: Option<CardReading> = None;
-    for (i, (img, pass, offset)) in variants.iter().enumerate() {
-        let scale_back = if i == 3 { 0.7 } else { 1.0 };
-        for line in recognise(ctx, img, pass) {
-            let text = line.text();
-            let Some(number) = parse_number(&text) else {
-                continue;
-            };
-            let location = line.bbox(0, line.words.len()).map(|(x, y, bw, bh)| {
-                let back = |v: u32| (f64::from(v) / scale_back).round() as u32;
-                prepared.to_source(back(x) + offset.0, back(y) + offset.1, back(bw), back(bh))
-            });
-            if best
-                .as_ref()
-                .is_none_or(|b| number.score() > b.number.score())
-            {
-                best = Some(CardReading { number, location });
-            }
-        }
-        if best
-            .as_ref()
-            .is_some_and(|b| b.number.luhn_valid || (b.number.masked() && b.number.last4.is_some()))
-        {
-            break;
-        }
-    }
     let locale = ctx.request.locale;
     let Some(best) = best else {
         report.push(Reason::new(ReasonCode::CardLast4NotReadable, locale));
@@ -155,17 +109,17 @@ pub fn read_card(ctx: &Context<'_>, report: &mut Report) {
             .extracted
             .extra
             .insert("card_number_location".into(), location_value(loc));
-        // The last four are the right end of the number: a quarter of its
-        // box for a 16-digit number.
-        let quarter = FieldLocation {
+        // Without located glyphs, the last four are the right end of the
+        // number: a quarter of its box for a 16-digit number.
+        let last4 = best.last4_location.unwrap_or(FieldLocation {
             x: loc.x + loc.width * 3 / 4,
             width: loc.width - loc.width * 3 / 4,
             ..loc
-        };
+        });
         report
             .extracted
             .extra
-            .insert("card_last4_location".into(), location_value(quarter));
+            .insert("card_last4_location".into(), location_value(last4));
     }
     if !best.number.masked() {
         report.push(Reason::new(ReasonCode::CardNumberNotMasked, locale));

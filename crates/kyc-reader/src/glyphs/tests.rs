@@ -1,0 +1,88 @@
+use super::*;
+
+/// A light card face with a gradient, sixteen dark hollow "digits" in
+/// four groups of four at y 40..64, and a shorter row of five below.
+fn card() -> GrayImage {
+    let mut img = GrayImage::from_fn(400, 120, |x, _| Luma([150 + (x / 8) as u8]));
+    let mut glyph = |x0: u32, y0: u32, w: u32, h: u32| {
+        for y in y0..y0 + h {
+            for x in x0..x0 + w {
+                let edge = x < x0 + 3 || x >= x0 + w - 3 || y < y0 + 3 || y >= y0 + h - 3;
+                if edge {
+                    img.put_pixel(x, y, Luma([30]));
+                }
+            }
+        }
+    };
+    for group in 0..4 {
+        for digit in 0..4 {
+            glyph(20 + group * 90 + digit * 18, 40, 14, 24);
+        }
+    }
+    for i in 0..5 {
+        glyph(150 + i * 12, 85, 9, 14);
+    }
+    img
+}
+
+#[test]
+fn the_number_row_is_found_and_split_into_groups_of_four() {
+    let img = card();
+    let mask = ink_mask(&img, false, 31, 20);
+    let glyphs = digit_like(&components(&mask), 10, 40);
+    let row = longest_row(&glyphs);
+    assert_eq!(row.len(), 16);
+    assert!(row.iter().all(|g| g.y >= 39 && g.y + g.h <= 65));
+    let groups = split_groups(&row);
+    assert_eq!(
+        groups.iter().map(Vec::len).collect::<Vec<_>>(),
+        [4, 4, 4, 4]
+    );
+    assert_eq!(bounds(&row), Some((20, 40, 338, 24)));
+}
+
+#[test]
+fn light_text_needs_the_other_polarity() {
+    let mut img = card();
+    image::imageops::invert(&mut img);
+    let dark = digit_like(&components(&ink_mask(&img, false, 31, 20)), 10, 40);
+    assert!(longest_row(&dark).len() < 16);
+    let light = digit_like(&components(&ink_mask(&img, true, 31, 20)), 10, 40);
+    assert_eq!(longest_row(&light).len(), 16);
+}
+
+#[test]
+fn specks_and_blocks_are_not_digits() {
+    let glyphs = [
+        Glyph {
+            x: 0,
+            y: 0,
+            w: 2,
+            h: 2,
+            area: 4,
+        },
+        Glyph {
+            x: 10,
+            y: 0,
+            w: 20,
+            h: 20,
+            area: 400,
+        },
+        Glyph {
+            x: 40,
+            y: 0,
+            w: 12,
+            h: 20,
+            area: 90,
+        },
+    ];
+    assert_eq!(digit_like(&glyphs, 10, 40), vec![glyphs[2]]);
+}
+
+#[test]
+fn an_empty_image_has_no_row() {
+    let mask = GrayImage::new(20, 20);
+    assert!(components(&mask).is_empty());
+    assert!(longest_row(&[]).is_empty());
+    assert_eq!(bounds(&[]), None);
+}

@@ -1,0 +1,299 @@
+//! Payment cards: locate the row of number glyphs on the card face, read
+//! it clean (binarised, scaled, digits only) whole and group by group, and
+//! check the reading against the glyph count and Luhn.
+
+use image::GrayImage;
+use kyc_checker::FieldLocation;
+
+use super::{recognise, Context};
+use crate::card::{parse_number, CardNumber};
+use crate::engine::{Line, Pass};
+use crate::glyphs::{bounds, components, digit_like, ink_mask, longest_row, split_groups, Glyph};
+use crate::prep::{crop, invert, resize_to, stretch, Prepared};
+
+/// The best card-number reading, with where it was read.
+pub struct CardReading {
+    pub number: CardNumber,
+    /// In the pixels of the image given to the reader.
+    pub location: Option<FieldLocation>,
+    /// The last four digits' own box, when the glyphs were located.
+    pub last4_location: Option<FieldLocation>,
+}
+
+/// Digit height OCR reads best at, in pixels.
+const GLYPH_PX: f64 = 40.0;
+
+/// The number row found by geometry: glyphs in band coordinates, the
+/// polarity it was found in, and the binarised band.
+struct Row {
+    glyphs: Vec<Glyph>,
+    light: bool,
+    band: GrayImage,
+    mask: GrayImage,
+    band_y: u32,
+}
+
+/// Finds the number row in the band where ID-1 cards print the number
+/// (38–78 % of the height), in both polarities: embossed and printed
+/// digits are light on dark cards and dark on light ones.
+fn locate(card: &GrayImage) -> Option<Row> {
+    let (w, h) = card.dimensions();
+    let band_y = h * 38 / 100;
+    let band = crop(card, 0, band_y, w, h * 40 / 100);
+    let (min_h, max_h) = (h * 35 / 1000, h * 12 / 100);
+    let window = (h / 10) | 1;
+    let mut best: Option<Row> = None;
+    for light in [true, false] {
+        let mask = ink_mask(&band, light, window, 12);
+        let glyphs = longest_row(&digit_like(&components(&mask), min_h, max_h));
+        let better = best.as_ref().is_none_or(|b| glyphs.len() > b.glyphs.len());
+        if better && glyphs.len() >= 4 {
+            best = Some(Row {
+                glyphs,
+                light,
+                band: band.clone(),
+                mask,
+                band_y,
+            });
+        }
+    }
+    best
+}
+
+/// Dark-on-light crops of `rect` (band coordinates) scaled to GLYPH_PX
+/// glyphs: the binarised mask, and the contrast-stretched grey.
+fn views(row: &Row, rect: (u32, u32, u32, u32), glyph_h: u32) -> Vec<GrayImage> {
+    let pad = glyph_h / 2;
+    let (x, y) = (rect.0.saturating_sub(pad), rect.1.saturating_sub(pad));
+    let (w, h) = (rect.2 + 2 * pad, rect.3 + 2 * pad);
+    let scale = (GLYPH_PX / f64::from(glyph_h.max(1))).clamp(0.5, 4.0);
+    let mask = invert(&crop(&row.mask, x, y, w, h));
+    let gray = stretch(&crop(&row.band, x, y, w, h));
+    let gray = if row.light { invert(&gray) } else { gray };
+    vec![resize_to(&mask, scale), resize_to(&gray, scale)]
+}
+
+fn read_text(ctx: &Context<'_>, img: &GrayImage, psm: u8) -> String {
+    let pass = Pass {
+        languages: "eng",
+        psm,
+        whitelist: "0123456789X*",
+    };
+    let lines: Vec<Line> = recognise(ctx, img, &pass);
+    let words: Vec<String> = lines.iter().map(Line::text).collect();
+    words.join(" ")
+}
+
+fn compact(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// The glyphs of `row` pasted on a white canvas with even spacing (a
+/// glyph's width between digits, three between groups), dark on light,
+/// from the binarised mask (`view` 0) or the stretched grey (1). Even
+/// spacing stops OCR merging or dropping the narrow glyphs of card fonts.
+fn respaced(row: &Row, groups: &[Vec<Glyph>], glyph_h: u32, view: usize) -> GrayImage {
+    let scale = (GLYPH_PX / f64::from(glyph_h.max(1))).clamp(0.5, 4.0);
+    let source = respaced_source(row, view);
+    let (gap, group_gap, margin) = (glyph_h / 2, glyph_h * 3 / 2, glyph_h);
+    let top = row.glyphs.iter().map(|g| g.y).min().unwrap_or(0);
+    let bottom = row.glyphs.iter().map(|g| g.y + g.h).max().unwrap_or(0);
+    let width: u32 = groups
+        .iter()
+        .map(|gr| gr.iter().map(|g| g.w + gap).sum::<u32>())
+        .sum::<u32>()
+        + group_gap * groups.len() as u32
+        + 2 * margin;
+    let height = bottom - top + 2 * margin;
+    let mut canvas = GrayImage::from_pixel(width, height, image::Luma([255]));
+    let mut x = margin;
+    for group in groups {
+        for g in group {
+            let piece = crop(&source, g.x, top, g.w, bottom - top);
+            image::imageops::overlay(&mut canvas, &piece, i64::from(x), i64::from(margin));
+            x += g.w + gap;
+        }
+        x += group_gap;
+    }
+    resize_to(&canvas, scale)
+}
+
+/// The band dark on light: the binarised mask (`view` 0) or the
+/// stretched grey (1).
+fn respaced_source(row: &Row, view: usize) -> GrayImage {
+    if view == 0 {
+        invert(&row.mask)
+    } else {
+        let g = stretch(&row.band);
+        if row.light {
+            invert(&g)
+        } else {
+            g
+        }
+    }
+}
+
+/// Reads the located row in several views and votes per glyph among the
+/// readings that give exactly one character per glyph; returns candidate
+/// texts, best first.
+fn read_row(ctx: &Context<'_>, row: &Row) -> Vec<String> {
+    let groups = split_groups(&row.glyphs);
+    let glyph_h = {
+        let mut hs: Vec<u32> = row.glyphs.iter().map(|g| g.h).collect();
+        hs.sort_unstable();
+        hs[hs.len() / 2]
+    };
+    let n = row.glyphs.len();
+    let mut readings: Vec<String> = Vec::new();
+    for view in 0..2 {
+        readings.push(read_text(ctx, &respaced(row, &groups, glyph_h, view), 7));
+    }
+    // Card fonts break their strokes (the gaps in 6, 8, 9): a blur joins
+    // them before Tesseract's own threshold.
+    for sigma in [1.5f32, 2.5] {
+        let img = image::imageops::blur(&respaced(row, &groups, glyph_h, 0), sigma);
+        readings.push(read_text(ctx, &img, 7));
+    }
+    if let Some(rect) = bounds(&row.glyphs) {
+        for img in views(row, rect, glyph_h) {
+            readings.push(read_text(ctx, &img, 7));
+        }
+    }
+    let exact: Vec<Vec<char>> = readings
+        .iter()
+        .map(|t| compact(t).chars().collect::<Vec<char>>())
+        .filter(|c| c.len() == n)
+        .collect();
+    let mut out: Vec<String> = Vec::new();
+    if !exact.is_empty() {
+        let voted: String = (0..n)
+            .map(|i| {
+                let mut counts: Vec<(char, usize)> = Vec::new();
+                for r in &exact {
+                    match counts.iter_mut().find(|(c, _)| *c == r[i]) {
+                        Some((_, k)) => *k += 1,
+                        None => counts.push((r[i], 1)),
+                    }
+                }
+                // First reading wins ties: the respaced mask reads best.
+                counts
+                    .iter()
+                    .max_by_key(|(_, k)| *k)
+                    .map_or('?', |(c, _)| *c)
+            })
+            .collect();
+        out.push(regroup(&voted, &groups));
+        // A Luhn-valid reading beats the vote.
+        for r in &exact {
+            let s: String = r.iter().collect();
+            if s.bytes().all(|b| b.is_ascii_digit())
+                && crate::card::luhn(&s)
+                && (13..=19).contains(&n)
+            {
+                out.insert(0, regroup(&s, &groups));
+            }
+        }
+    }
+    out.extend(readings);
+    out
+}
+
+/// Puts the group spaces back into a one-char-per-glyph reading.
+fn regroup(chars: &str, groups: &[Vec<Glyph>]) -> String {
+    let mut it = chars.chars();
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|g| it.by_ref().take(g.len()).collect())
+        .collect();
+    parts.join(" ")
+}
+
+/// The last group alone on the number line (the rest masked or covered):
+/// four digits in the right half of the card.
+fn last_four_only(text: &str, row: &Row, card_w: u32) -> Option<CardNumber> {
+    let digits = compact(text);
+    let right_half = row.glyphs.first().is_some_and(|g| g.x > card_w * 45 / 100);
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) || !right_half {
+        return None;
+    }
+    Some(CardNumber {
+        last4: Some(digits),
+        other_digits: 0,
+        length: 4,
+        luhn_valid: false,
+    })
+}
+
+/// Reads the card number by locating its glyphs; `None` when no row of
+/// glyphs was found or none of its readings parse.
+pub fn read_located(ctx: &Context<'_>, prepared: &Prepared) -> Option<CardReading> {
+    let card = &prepared.image;
+    let row = locate(card)?;
+    let texts = read_row(ctx, &row);
+    let groups = split_groups(&row.glyphs);
+    let number = texts.iter().find_map(|t| {
+        parse_number(t).or_else(|| {
+            (groups.len() == 1)
+                .then(|| last_four_only(t, &row, card.width()))
+                .flatten()
+        })
+    })?;
+    let to_source = |glyphs: &[Glyph]| {
+        bounds(glyphs).map(|(x, y, w, h)| prepared.to_source(x, y + row.band_y, w, h))
+    };
+    Some(CardReading {
+        number,
+        location: to_source(&row.glyphs),
+        last4_location: groups.last().and_then(|g| to_source(g)),
+    })
+}
+
+/// The earlier band passes, for cards where no glyph row was found: the
+/// band digits-only stretched, then inverted, then the whole card sparse.
+pub fn read_band(ctx: &Context<'_>, prepared: &Prepared) -> Option<CardReading> {
+    let card = &prepared.image;
+    let (w, h) = card.dimensions();
+    let (band_x, band_y) = (w * 2 / 100, h * 40 / 100);
+    let band = crop(card, band_x, band_y, w * 96 / 100, h * 38 / 100);
+    let digits = Pass {
+        languages: "eng",
+        psm: 6,
+        whitelist: "0123456789*X",
+    };
+    let sparse = Pass {
+        languages: "eng",
+        psm: 11,
+        whitelist: "",
+    };
+    let stretched = stretch(&band);
+    let variants: [(GrayImage, &Pass<'_>, (u32, u32)); 3] = [
+        (stretched.clone(), &digits, (band_x, band_y)),
+        (invert(&stretched), &digits, (band_x, band_y)),
+        (stretch(card), &sparse, (0, 0)),
+    ];
+    let mut best: Option<CardReading> = None;
+    for (img, pass, offset) in &variants {
+        for line in recognise(ctx, img, pass) {
+            let Some(number) = parse_number(&line.text()) else {
+                continue;
+            };
+            let location = line
+                .bbox(0, line.words.len())
+                .map(|(x, y, bw, bh)| prepared.to_source(x + offset.0, y + offset.1, bw, bh));
+            if best
+                .as_ref()
+                .is_none_or(|b| number.score() > b.number.score())
+            {
+                best = Some(CardReading {
+                    number,
+                    location,
+                    last4_location: None,
+                });
+            }
+        }
+        if best.as_ref().is_some_and(|b| b.number.luhn_valid) {
+            break;
+        }
+    }
+    best
+}
