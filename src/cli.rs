@@ -3,5 +3,6 @@
 pub mod check;
 pub mod data;
 pub mod eval;
+pub mod keys;
 pub mod migrate;
 pub mod serve;
