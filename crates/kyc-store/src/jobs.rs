@@ -313,6 +313,17 @@ impl Database {
             .collect()
     }
 
+    /// Who holds the running jobs' leases (one entry per job).
+    pub async fn running_job_owners(&self) -> Result<Vec<String>, StoreError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "select lease_owner from jobs where state = 'running' and lease_owner is not null",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(StoreError::from_sqlx)?;
+        Ok(rows.into_iter().map(|(o,)| o).collect())
+    }
+
     /// How many jobs are in each state: the queue's depth and its failures,
     /// for monitoring.
     pub async fn job_counts(&self) -> Result<HashMap<JobState, u64>, StoreError> {
