@@ -4,5 +4,6 @@ pub mod bench;
 pub mod check;
 pub mod data;
 pub mod eval;
+pub mod keys;
 pub mod migrate;
 pub mod serve;

@@ -25,6 +25,8 @@ enum Command {
     Check(cli::check::CheckArgs),
     /// Score the checker on a labelled folder with a manifest.jsonl.
     Eval(cli::eval::EvalArgs),
+    /// Master key rotation.
+    Keys(cli::keys::KeysArgs),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +37,7 @@ fn main() -> ExitCode {
         Command::Migrate(args) => cli::migrate::run(args),
         Command::Check(args) => cli::check::run(args),
         Command::Eval(args) => cli::eval::run(args),
+        Command::Keys(args) => cli::keys::run(args),
     };
     match result {
         Ok(code) => code,

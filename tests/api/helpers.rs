@@ -38,11 +38,24 @@ pub async fn spawn_app_with(engine: Engine, configure: impl FnOnce(&mut Settings
         Engine::Sqlite => None,
         Engine::Postgres => Some(TestDatabase::postgres().await),
     };
+    spawn_app_on(data_dir, database, configure).await
+}
+
+/// A service over an existing data dir and database, e.g. to restart one
+/// kept by [`TestApp::stop_keeping_data`].
+pub async fn spawn_app_on(
+    data_dir: tempfile::TempDir,
+    database: Option<TestDatabase>,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir: data_dir.path().to_owned(),
         database_url: database.as_ref().map(|d| d.url.clone()),
         operator_token: Some(SecretString::from(OPERATOR_TOKEN)),
+        // Background OCR takes seconds per document on a shared CPU; tests
+        // that are not about it read without Tesseract (`ocr_unavailable`).
+        tesseract: "/nonexistent/tesseract".into(),
         ..Settings::default()
     };
     configure(&mut settings);
@@ -160,6 +173,20 @@ impl TestApp {
                 .is_some_and(|name| name.to_string_lossy().starts_with(".~"))
         });
         out
+    }
+
+    /// Stops the service but keeps its data dir and database for a restart.
+    pub async fn stop_keeping_data(mut self) -> (tempfile::TempDir, Option<TestDatabase>) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap().unwrap();
+        }
+        (
+            std::mem::replace(&mut self.data_dir, tempfile::tempdir().unwrap()),
+            self.database.take(),
+        )
     }
 
     pub async fn stop(mut self) {

@@ -5,4 +5,7 @@ mod bad_input;
 mod cases;
 mod fixtures;
 mod helpers;
+mod jobs;
+mod keys;
+mod outages;
 mod uploads;

@@ -8,14 +8,17 @@
 
 mod auth;
 mod error;
+pub mod keyfiles;
 mod routes;
 pub mod secrets;
 pub mod settings;
 mod startup;
 mod state;
 mod upload;
+pub mod worker;
 
 pub use error::ApiError;
 pub use settings::Settings;
 pub use startup::{open_backends, Application, Backends};
 pub use state::AppState;
+pub use worker::{WorkerConfig, WorkerHandle};

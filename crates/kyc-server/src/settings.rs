@@ -42,6 +42,15 @@ pub struct Settings {
     pub sla_deadline_hours: i64,
     /// `text` or `json` (`KYC_LOG_FORMAT`).
     pub log_format: String,
+    /// Background jobs (OCR) run at once in this instance; 0 makes it an
+    /// API-only instance (`KYC_WORKERS`); default: one per CPU.
+    pub workers: Option<usize>,
+    /// Seconds a worker's claim on a job lasts before another instance may
+    /// take it over (`KYC_JOB_LEASE_SECS`).
+    pub job_lease_secs: u64,
+    /// The Tesseract program for OCR (`KYC_TESSERACT`); when it cannot run,
+    /// readings record `ocr_unavailable` and go to review.
+    pub tesseract: String,
 }
 
 impl Default for Settings {
@@ -62,6 +71,9 @@ impl Default for Settings {
             sla_target_hours: 24,
             sla_deadline_hours: 72,
             log_format: "text".into(),
+            workers: None,
+            job_lease_secs: 60,
+            tesseract: "tesseract".into(),
         }
     }
 }
@@ -163,6 +175,15 @@ impl Settings {
         if let Some(v) = get("KYC_SLA_DEADLINE_HOURS") {
             self.sla_deadline_hours = parsed("KYC_SLA_DEADLINE_HOURS", v)?;
         }
+        if let Some(v) = get("KYC_WORKERS") {
+            self.workers = Some(parsed("KYC_WORKERS", v)?);
+        }
+        if let Some(v) = get("KYC_JOB_LEASE_SECS") {
+            self.job_lease_secs = parsed("KYC_JOB_LEASE_SECS", v)?;
+        }
+        if let Some(v) = get("KYC_TESSERACT") {
+            self.tesseract = v;
+        }
         if let Some(v) = get("KYC_LOG_FORMAT") {
             self.log_format = v;
         }
@@ -193,6 +214,9 @@ impl Settings {
         }
         if self.object_store != "local" && !self.object_store.starts_with("s3://") {
             return bad("object_store", "must be `local` or `s3://BUCKET`");
+        }
+        if self.job_lease_secs < 3 {
+            return bad("job_lease_secs", "must be at least 3");
         }
         if !matches!(self.log_format.as_str(), "text" | "json") {
             return bad("log_format", "must be `text` or `json`");

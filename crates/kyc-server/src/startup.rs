@@ -7,7 +7,6 @@ use std::sync::Arc;
 use anyhow::Context;
 use kyc_checker::Limits;
 use kyc_core::{Clock, SystemClock};
-use kyc_reader::Reader;
 use kyc_store::Database;
 use kyc_vault::{Keyring, LocalDiskStore, MasterKey, ObjectStore, S3Config, S3Store};
 use secrecy::ExposeSecret;
@@ -30,7 +29,12 @@ pub async fn open_backends(settings: &Settings) -> anyhow::Result<Backends> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
     restrict_permissions(&settings.data_dir, 0o700);
-    let keyring = Arc::new(Keyring::new(load_master_key(settings)?));
+    // Retired keys beside the key file open envelopes a rotation has not
+    // rewrapped yet (see docs/DEPLOYMENT.md).
+    let keyring = Arc::new(crate::keyfiles::keyring_with_retired(
+        load_master_key(settings)?,
+        settings,
+    )?);
     let db = Database::connect(&settings.database_url())
         .await
         .context("cannot connect to the database")?;
@@ -119,6 +123,7 @@ fn restrict_permissions(path: &Path, mode: u32) {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    worker: crate::worker::WorkerConfig,
     /// The operator token generated on this first start, to print once.
     pub generated_operator_token: Option<String>,
     pub state: AppState,
@@ -147,7 +152,8 @@ impl Application {
                 (None, Some(token))
             }
         };
-        let reader = Reader::new();
+        let reader =
+            kyc_reader::Reader::with_languages(&settings.tesseract, kyc_reader::DEFAULT_LANGUAGES);
         if !reader.is_available() {
             tracing::warn!("OCR (tesseract) is not available: text checks will go to review");
         }
@@ -164,7 +170,9 @@ impl Application {
             upload_token_ttl: chrono::Duration::hours(settings.upload_token_ttl_hours),
             operator_token_hash,
             reader,
+            worker_wake: Arc::new(tokio::sync::Notify::new()),
         };
+        let worker = crate::worker::WorkerConfig::from_settings(&settings);
         let router = crate::routes::router(state.clone()).layer(TraceLayer::new_for_http());
         let listener = TcpListener::bind(settings.listen)
             .await
@@ -172,6 +180,7 @@ impl Application {
         Ok(Self {
             listener,
             router,
+            worker,
             generated_operator_token,
             state,
         })
@@ -186,9 +195,17 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
+        // The worker runs beside the server and stops with it; jobs it
+        // cannot finish in the grace period go back to the queue when their
+        // lease expires.
+        let worker = crate::worker::spawn(self.state.clone(), self.worker);
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        if let Some(worker) = worker {
+            worker.shutdown(std::time::Duration::from_secs(10)).await;
+        }
+        served?;
         self.state.db.close().await;
         Ok(())
     }

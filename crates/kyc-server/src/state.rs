@@ -21,4 +21,6 @@ pub struct AppState {
     /// database: its SHA-256.
     pub operator_token_hash: Option<String>,
     pub reader: Reader,
+    /// Wakes this instance's job worker when a job was just enqueued.
+    pub worker_wake: Arc<tokio::sync::Notify>,
 }

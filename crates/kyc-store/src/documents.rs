@@ -178,6 +178,17 @@ impl Database {
     /// The insert is the transaction's first statement so that SQLite takes
     /// its write lock up front instead of failing to upgrade a read lock.
     pub async fn insert_document(&self, doc: &NewDocument) -> Result<InsertDocument, StoreError> {
+        self.insert_document_with_jobs(doc, &[]).await
+    }
+
+    /// As [`Database::insert_document`], and enqueues `jobs` in the same
+    /// transaction, so a recorded document never lacks its follow-up work
+    /// (and a duplicate upload enqueues nothing).
+    pub async fn insert_document_with_jobs(
+        &self,
+        doc: &NewDocument,
+        jobs: &[crate::jobs::NewJob],
+    ) -> Result<InsertDocument, StoreError> {
         let mut tx = self.pool().begin().await.map_err(StoreError::from_sqlx)?;
         let now = doc.created_at;
         let inserted = sqlx::query(
@@ -217,6 +228,9 @@ impl Database {
             }
             Err(e) => return Err(e),
         }
+        for job in jobs {
+            crate::jobs::insert_job(&mut *tx, job).await?;
+        }
 
         sqlx::query(
             "update documents set status = $1, updated_at = $2 \
@@ -251,7 +265,7 @@ impl Database {
     }
 }
 
-async fn get_document_in<'c>(
+pub(crate) async fn get_document_in<'c>(
     tx: &mut sqlx::Transaction<'c, sqlx::Any>,
     id: DocumentId,
 ) -> Result<DocumentRecord, StoreError> {
@@ -265,7 +279,7 @@ async fn get_document_in<'c>(
     document_from_row(&row)
 }
 
-async fn current_documents_in<'c>(
+pub(crate) async fn current_documents_in<'c>(
     tx: &mut sqlx::Transaction<'c, sqlx::Any>,
     case_id: CaseId,
 ) -> Result<Vec<CurrentDocument>, StoreError> {

@@ -8,6 +8,8 @@
 mod cases;
 mod documents;
 mod error;
+mod jobs;
+mod rewrap;
 mod time;
 mod tokens;
 
@@ -20,6 +22,8 @@ use sqlx::AnyPool;
 pub use cases::{CaseRecord, NewCase};
 pub use documents::{DocumentRecord, InsertDocument, NewDocument};
 pub use error::StoreError;
+pub use jobs::{JobRecord, JobState, NewJob, ReadingOutcome, ReadingUpdate, READ_DOCUMENT};
+pub use rewrap::WrappedKeyRow;
 
 /// Which database engine a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -168,10 +168,11 @@ pub async fn get_case(
         .await?
         .ok_or(ApiError::NotFound("case"))?;
     let documents = state.db.documents_of_case(id).await?;
-    Ok(Json(CaseView::new(
-        &case,
-        &documents,
-        &state.sla,
-        state.clock.now(),
-    )))
+    let readings = state
+        .db
+        .job_states_for_case(id, kyc_store::READ_DOCUMENT)
+        .await?;
+    let mut view = CaseView::new(&case, &documents, &state.sla, state.clock.now());
+    view.set_readings(&readings);
+    Ok(Json(view))
 }

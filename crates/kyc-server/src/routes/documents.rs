@@ -7,7 +7,7 @@ use axum::Json;
 use bytes::Bytes;
 use kyc_checker::{CheckRequest, Report};
 use kyc_core::{CaseId, DocumentId, DocumentKind, DocumentStatus, ReasonCode, Verdict};
-use kyc_store::{InsertDocument, NewDocument};
+use kyc_store::{InsertDocument, NewDocument, NewJob};
 use kyc_vault::ObjectKey;
 use serde::Serialize;
 use tracing::Instrument;
@@ -111,7 +111,13 @@ pub async fn upload(
         created_at: state.clock.now(),
     };
     // No row without an object: if recording fails, the object goes too.
-    let outcome = match state.db.insert_document(&new_document).await {
+    // OCR runs later, in a job recorded with the document itself.
+    let read_job = NewJob::read_document(document_id, new_document.created_at);
+    let outcome = match state
+        .db
+        .insert_document_with_jobs(&new_document, &[read_job])
+        .await
+    {
         Ok(outcome) => outcome,
         Err(err) => {
             remove_orphan(&state, &object_key).await;
@@ -120,6 +126,7 @@ pub async fn upload(
     };
     match outcome {
         InsertDocument::Inserted { document, case } => {
+            crate::worker::wake(&state.worker_wake);
             tracing::info!(
                 case_id = %case.id,
                 document_id = %document.id,
@@ -128,10 +135,11 @@ pub async fn upload(
                 case_status = %case.status,
                 "document stored"
             );
-            Ok((
-                StatusCode::CREATED,
-                Json(upload_view(&document, case.status)),
-            ))
+            let mut view = upload_view(&document, case.status);
+            view.document = view
+                .document
+                .with_reading(Some(kyc_store::JobState::Queued));
+            Ok((StatusCode::CREATED, Json(view)))
         }
         InsertDocument::Existing(existing) => {
             // A concurrent upload of the same bytes won the race.

@@ -51,6 +51,10 @@ pub struct DocumentView {
     pub height: u32,
     pub reasons: Vec<Reason>,
     pub created_at: DateTime<Utc>,
+    /// The background OCR: `pending` until it has run, then `done` (or
+    /// `failed`); absent for documents that have no reading job.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reading: Option<&'static str>,
 }
 
 impl CaseView {
@@ -108,6 +112,33 @@ impl DocumentView {
             height: doc.height,
             reasons,
             created_at: doc.created_at,
+            reading: None,
+        }
+    }
+
+    pub fn with_reading(mut self, job: Option<kyc_store::JobState>) -> Self {
+        self.reading = job.map(reading_word);
+        self
+    }
+}
+
+fn reading_word(state: kyc_store::JobState) -> &'static str {
+    use kyc_store::JobState;
+    match state {
+        JobState::Queued | JobState::Running => "pending",
+        JobState::Done => "done",
+        JobState::Failed => "failed",
+    }
+}
+
+impl CaseView {
+    /// Adds each document's reading state, by document id.
+    pub fn set_readings(
+        &mut self,
+        readings: &std::collections::HashMap<String, kyc_store::JobState>,
+    ) {
+        for doc in &mut self.documents {
+            doc.reading = readings.get(&doc.id).copied().map(reading_word);
         }
     }
 }
