@@ -1,7 +1,7 @@
 //! The gradient map the line search runs on: a downscaled, smoothed grey
 //! copy with Sobel derivatives.
 
-use image::GrayImage;
+use image::{GrayImage, RgbImage};
 
 /// A float grey image, row-major.
 pub(crate) struct Plane {
@@ -32,6 +32,29 @@ pub(crate) fn to_plane(gray: &GrayImage) -> Plane {
         h: gray.height() as usize,
         px: gray.as_raw().iter().map(|&v| f32::from(v)).collect(),
     }
+}
+
+/// Splits a colour image into its luma (ITU-R BT.709 weights, as
+/// `image`'s grey conversion) and its three channels, all as floats.
+pub(crate) fn rgb_planes(rgb: &RgbImage) -> (Plane, [Plane; 3]) {
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    let n = w * h;
+    let mut luma = Vec::with_capacity(n);
+    let mut ch = [
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    ];
+    for p in rgb.as_raw().chunks_exact(3) {
+        let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
+        luma.push(0.2126 * r + 0.7152 * g + 0.0722 * b);
+        ch[0].push(r);
+        ch[1].push(g);
+        ch[2].push(b);
+    }
+    let [r, g, b] = ch;
+    let plane = |px: Vec<f32>| Plane { w, h, px };
+    (plane(luma), [plane(r), plane(g), plane(b)])
 }
 
 /// Area-average downscale so the long side is at most `long`; returns the
@@ -119,6 +142,24 @@ pub(crate) struct Gradients {
     pub gx: Vec<f32>,
     pub gy: Vec<f32>,
     pub mag: Vec<f32>,
+}
+
+/// Colour gradient: per pixel, the Sobel derivatives of the channel with
+/// the largest magnitude. A card on a desk of the same brightness but a
+/// different hue has no grey edge, but one channel still steps.
+pub(crate) fn sobel_max(planes: &[Plane]) -> Option<Gradients> {
+    let mut it = planes.iter().map(sobel);
+    let mut best = it.next()?;
+    for g in it {
+        for i in 0..best.mag.len().min(g.mag.len()) {
+            if g.mag[i] > best.mag[i] {
+                best.mag[i] = g.mag[i];
+                best.gx[i] = g.gx[i];
+                best.gy[i] = g.gy[i];
+            }
+        }
+    }
+    Some(best)
 }
 
 pub(crate) fn sobel(src: &Plane) -> Gradients {

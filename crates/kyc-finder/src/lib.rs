@@ -7,13 +7,14 @@
 //! sides, then each side re-fitted to sub-pixel on the caller's image.
 //! See FINDINGS.md for the calibration and measured accuracy.
 
+mod cues;
 pub mod geometry;
 mod gradient;
 mod lines;
 mod quad;
 mod refine;
 
-use image::GrayImage;
+use image::{GrayImage, RgbImage};
 
 /// A point in pixels of the image given to the finder.
 pub type Point = [f64; 2];
@@ -65,6 +66,23 @@ pub struct Options {
     pub overshoot_weight: f64,
     /// How many sides may be image borders (0 disables cut-off search).
     pub max_border_sides: usize,
+    /// The document's expected aspect (long side / short side) when the
+    /// caller knows the kind: 1.586 for ID-1 cards (ID card, licence,
+    /// payment card), 1.42 for a passport page, 1.414 for A4. A prior, not
+    /// a rule: a clearly better quad of another shape still wins.
+    pub expected_aspect: Option<f64>,
+    /// Width of that prior in ln units (perspective bends the apparent aspect).
+    pub aspect_sigma: f64,
+    /// Score factor of a quad with no colour contrast across its sides
+    /// (1 = contrast ignored).
+    pub contrast_floor: f64,
+    /// Score factor per border stand-in not backed by edges running into it.
+    pub unjustified_border: f64,
+    /// A document-shaped quad inside the best one wins when it scores at
+    /// least this share of it (0 = off).
+    pub nested_ratio: f64,
+    /// Below this confidence the finder answers `None` (no document).
+    pub min_confidence: f64,
 }
 
 impl Default for Options {
@@ -80,6 +98,12 @@ impl Default for Options {
             border_factor: 1.0,
             overshoot_weight: 0.0,
             max_border_sides: 2,
+            expected_aspect: None,
+            aspect_sigma: 0.25,
+            contrast_floor: 1.0,
+            unjustified_border: 1.0,
+            nested_ratio: 0.0,
+            min_confidence: 0.0,
         }
     }
 }
@@ -95,9 +119,42 @@ pub fn find_document_with(gray: &GrayImage, opt: &Options) -> Option<Detection> 
     if gray.width() < 16 || gray.height() < 16 {
         return None;
     }
-    let full = gradient::to_plane(gray);
-    let (small, f) = gradient::downscale(&full, opt.work_long_side.max(32));
-    let g = gradient::sobel(&gradient::blur(&small));
+    find_in(gradient::to_plane(gray), None, opt)
+}
+
+/// Looks for one document in a colour image (typically downscaled to a
+/// long side of ~800 px). Colour finds sides that grey misses: a card on a
+/// desk of the same brightness but another hue. Corners are in the pixels
+/// of `rgb`.
+pub fn find_document_rgb(rgb: &RgbImage) -> Option<Detection> {
+    find_document_rgb_with(rgb, &Options::default())
+}
+
+/// [`find_document_rgb`] with explicit options.
+pub fn find_document_rgb_with(rgb: &RgbImage, opt: &Options) -> Option<Detection> {
+    if rgb.width() < 16 || rgb.height() < 16 {
+        return None;
+    }
+    let (luma, channels) = gradient::rgb_planes(rgb);
+    find_in(luma, Some(channels), opt)
+}
+
+/// The search on a grey plane, with the colour channels when known.
+fn find_in(
+    full: gradient::Plane,
+    channels: Option<[gradient::Plane; 3]>,
+    opt: &Options,
+) -> Option<Detection> {
+    let long = opt.work_long_side.max(32);
+    let (small, f) = gradient::downscale(&full, long);
+    let colour: Vec<gradient::Plane> = match &channels {
+        Some(ch) => ch
+            .iter()
+            .map(|c| gradient::blur(&gradient::downscale(c, long).0))
+            .collect(),
+        None => vec![gradient::blur(&small)],
+    };
+    let g = gradient::sobel_max(&colour)?;
     let (w, h) = (g.w as f64, g.h as f64);
     let min_votes = (opt.min_line_frac * w.max(h)) as f32;
     let found = lines::find_lines(&g, opt.edge_threshold, min_votes, opt.max_lines);
@@ -107,9 +164,21 @@ pub fn find_document_with(gray: &GrayImage, opt: &Options) -> Option<Detection> 
         border_factor: opt.border_factor,
         overshoot_weight: opt.overshoot_weight,
         max_border_sides: opt.max_border_sides,
+        expected_aspect: opt.expected_aspect,
+        aspect_sigma: opt.aspect_sigma,
         ..quad::QuadParams::default()
     };
-    let mut best = quad::best_quad(&found, w, h, &params)?;
+    let cands = quad::top_quads(&found, w, h, &params, 60);
+    let cp = cues::CueParams {
+        contrast_floor: opt.contrast_floor,
+        unjustified_border: opt.unjustified_border,
+        nested_ratio: opt.nested_ratio,
+        ..cues::CueParams::default()
+    };
+    let judged = cues::judge(cands, &found, &cues::Colour { planes: &colour }, &cp);
+    let pick = cues::pick(&judged, &params, &cp, w.max(h))?;
+    let chosen = judged.into_iter().nth(pick)?;
+    let (mut best, contrast) = (chosen.cand, chosen.contrast);
     if best.score < opt.min_score_frac * (w + h) {
         return None;
     }
@@ -150,6 +219,10 @@ pub fn find_document_with(gray: &GrayImage, opt: &Options) -> Option<Detection> 
             1.0
         })
     .clamp(0.0, 1.0);
+    let _ = contrast;
+    if confidence < opt.min_confidence {
+        return None;
+    }
     Some(Detection {
         corners: order_corners(corners),
         confidence,
