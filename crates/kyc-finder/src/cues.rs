@@ -3,7 +3,7 @@
 //! replaced by the image border is justified, and a preference for a
 //! document-shaped quad lying inside a bigger one (a card on a sheet).
 
-use crate::geometry::signed_area;
+use crate::geometry::{angle_between, intersect, signed_area};
 use crate::gradient::Plane;
 use crate::lines::SideLine;
 use crate::quad::{aspect, aspect_factor, Candidate, QuadParams};
@@ -24,6 +24,10 @@ pub(crate) struct CueParams {
     /// A nested quad wins over the one around it when its score reaches
     /// this share of the outer one's (0 disables).
     pub nested_ratio: f64,
+    /// Score factor for each side with a strong parallel edge just inside
+    /// it (a bigger rectangle around the card, or the frame border used
+    /// instead of a real side a few pixels in).
+    pub inner_edge: f64,
 }
 
 impl Default for CueParams {
@@ -33,6 +37,7 @@ impl Default for CueParams {
             contrast_step: 12.0,
             unjustified_border: 1.0,
             nested_ratio: 0.0,
+            inner_edge: 1.0,
         }
     }
 }
@@ -118,6 +123,44 @@ fn border_justified(c: &Candidate, lines: &[SideLine], b: usize) -> bool {
     seen == 0 || ok > 0
 }
 
+/// Whether a real line runs parallel to side `s` just inside the quad,
+/// across the whole span between the neighbouring sides, with at least the
+/// support `need` (a fraction): then the side is probably not the
+/// document's, and the inner line is.
+fn inner_parallel(c: &Candidate, lines: &[SideLine], s: usize, need: f64) -> bool {
+    let side = &c.lines[s];
+    let (prev, next) = (&c.lines[(s + 3) % 4], &c.lines[(s + 1) % 4]);
+    let n = side.normal();
+    let dist = |p: Point| p[0] * n[0] + p[1] * n[1] - side.rho;
+    let opp = (c.corners[(s + 2) % 4], c.corners[(s + 3) % 4]);
+    let far = (dist(opp.0) + dist(opp.1)) / 2.0;
+    if far.abs() < 1e-6 {
+        return false;
+    }
+    lines.iter().enumerate().any(|(i, l)| {
+        if l.is_border || c.idx.contains(&i) || angle_between(&l.line, side) > 6f64.to_radians() {
+            return false;
+        }
+        let (Some(pa), Some(pb)) = (intersect(&l.line, prev), intersect(&l.line, next)) else {
+            return false;
+        };
+        let (da, db) = (dist(pa) / far, dist(pb) / far);
+        let band = inner_band();
+        if !band.contains(&da) || !band.contains(&db) {
+            return false;
+        }
+        let (sup, vis) = l.support(l.line.param(pa), l.line.param(pb));
+        let span = (pb[0] - pa[0]).hypot(pb[1] - pa[1]);
+        vis >= 0.3 * span && sup >= need * vis
+    })
+}
+
+/// Where a parallel inner line counts, as a share of the distance to the
+/// opposite side: nearer than 6 % it is the card's own bevel or shadow.
+fn inner_band() -> std::ops::RangeInclusive<f64> {
+    0.06..=0.25
+}
+
 fn centroid(q: &[Point; 4]) -> Point {
     let s = q.iter().fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
     [s[0] / 4.0, s[1] / 4.0]
@@ -137,6 +180,12 @@ pub(crate) fn judge(
             let (mut sum, mut n) = (0.0, 0usize);
             let mut score = c.score;
             for s in 0..4 {
+                if p.inner_edge < 1.0 && c.is_border[s] {
+                    let need = 0.6;
+                    if inner_parallel(&c, lines, s, need) {
+                        score *= p.inner_edge;
+                    }
+                }
                 if c.is_border[s] {
                     if !border_justified(&c, lines, s) {
                         score *= p.unjustified_border;

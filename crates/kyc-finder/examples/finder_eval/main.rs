@@ -84,6 +84,7 @@ struct Setup {
     grey: bool,
     hint: bool,
     folds: bool,
+    quick: bool,
 }
 
 /// Draws a closed quad (value `v`) onto `img`, for eyeballing failures.
@@ -139,6 +140,9 @@ fn run(cases: &[Case], title: &str, st: &Setup) {
             None => find_document_rgb_with(&small, &opt),
         };
         let ms = t0.elapsed().as_secs_f64() * 1000.0;
+        if std::env::var("FINDER_FEAT").is_ok() {
+            eprintln!("CASE {} {:?}", c.name, c.truth);
+        }
         let corners = det.as_ref().map(|d| {
             d.corners
                 .map(|p| [(p[0] + 0.5) * sx - 0.5, (p[1] + 0.5) * sy - 0.5])
@@ -207,6 +211,9 @@ fn run(cases: &[Case], title: &str, st: &Setup) {
             }
             let _ = img.save(Path::new(dir).join(format!("{}.png", c.name)));
         }
+        if std::env::var("FINDER_FEAT").is_ok() {
+            eprintln!("IOU {}", iou.unwrap_or(-1.0));
+        }
         if st.verbose && bad {
             println!(
                 "  {:<40} truth {:?} margin {:?} iou {:?} conf {:?}",
@@ -241,6 +248,11 @@ fn parse_opt(opt: &mut Options, kv: &str) {
         "borders" => opt.max_border_sides = f as usize,
         "aspect" => opt.expected_aspect = (f > 0.0).then_some(f),
         "minconf" => opt.min_confidence = f,
+        "asig" => opt.aspect_sigma = f,
+        "cfloor" => opt.contrast_floor = f,
+        "ubord" => opt.unjustified_border = f,
+        "nest" => opt.nested_ratio = f,
+        "inner" => opt.inner_edge = f,
         _ => panic!("unknown option {k}"),
     }
 }
@@ -256,6 +268,7 @@ fn main() {
         grey: false,
         hint: false,
         folds: false,
+        quick: false,
     };
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -266,6 +279,7 @@ fn main() {
             "--grey" => st.grey = true,
             "--hint" => st.hint = true,
             "--folds" => st.folds = true,
+            "--quick" => st.quick = true,
             "--neg" => negs.push(PathBuf::from(it.next().expect("--neg DIR"))),
             "--opt" => parse_opt(&mut st.opt, it.next().expect("--opt key=value")),
             d => dirs.push(PathBuf::from(d)),
@@ -290,7 +304,9 @@ fn main() {
                     .cloned()
                     .collect()
             };
-            run(&pick("_tight"), "synthetic tight crops", &st);
+            if !st.quick {
+                run(&pick("_tight"), "synthetic tight crops", &st);
+            }
             run(&pick("_cut"), "synthetic cut-offs", &st);
             run(&cases::negatives(&cases), "document-free strips", &st);
         }
