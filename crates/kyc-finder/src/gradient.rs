@@ -34,27 +34,49 @@ pub(crate) fn to_plane(gray: &GrayImage) -> Plane {
     }
 }
 
-/// Splits a colour image into its luma (ITU-R BT.709 weights, as
-/// `image`'s grey conversion) and its three channels, all as floats.
-pub(crate) fn rgb_planes(rgb: &RgbImage) -> (Plane, [Plane; 3]) {
+/// The luma of a colour image (ITU-R BT.709 weights, as `image`'s grey
+/// conversion) at full size, and its three channels downscaled (area
+/// average) to a long side of at most `long`, as floats.
+pub(crate) fn rgb_planes(rgb: &RgbImage, long: usize) -> (Plane, [Plane; 3]) {
     let (w, h) = (rgb.width() as usize, rgb.height() as usize);
-    let n = w * h;
-    let mut luma = Vec::with_capacity(n);
+    let luma = rgb
+        .as_raw()
+        .chunks_exact(3)
+        .map(|p| 0.2126 * f32::from(p[0]) + 0.7152 * f32::from(p[1]) + 0.0722 * f32::from(p[2]))
+        .collect();
+    let (sw, sh) = scaled_size(w, h, long);
+    let small = if (sw, sh) == (w, h) {
+        rgb.clone()
+    } else {
+        image::imageops::thumbnail(rgb, sw as u32, sh as u32)
+    };
+    let (sw, sh) = (small.width() as usize, small.height() as usize);
     let mut ch = [
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
+        Vec::with_capacity(sw * sh),
+        Vec::with_capacity(sw * sh),
+        Vec::with_capacity(sw * sh),
     ];
-    for p in rgb.as_raw().chunks_exact(3) {
-        let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
-        luma.push(0.2126 * r + 0.7152 * g + 0.0722 * b);
-        ch[0].push(r);
-        ch[1].push(g);
-        ch[2].push(b);
+    for p in small.as_raw().chunks_exact(3) {
+        for (c, v) in ch.iter_mut().zip(p) {
+            c.push(f32::from(*v));
+        }
     }
+    let plane = |px: Vec<f32>| Plane { w: sw, h: sh, px };
     let [r, g, b] = ch;
-    let plane = |px: Vec<f32>| Plane { w, h, px };
-    (plane(luma), [plane(r), plane(g), plane(b)])
+    (Plane { w, h, px: luma }, [plane(r), plane(g), plane(b)])
+}
+
+/// The size `downscale` produces for a `w × h` image and a long side `long`.
+pub(crate) fn scaled_size(w: usize, h: usize, long: usize) -> (usize, usize) {
+    let big = w.max(h);
+    if big <= long {
+        return (w, h);
+    }
+    let f = big as f64 / long as f64;
+    (
+        ((w as f64 / f).round() as usize).max(1),
+        ((h as f64 / f).round() as usize).max(1),
+    )
 }
 
 /// Area-average downscale so the long side is at most `long`; returns the
@@ -71,9 +93,7 @@ pub(crate) fn downscale(src: &Plane, long: usize) -> (Plane, f64) {
             1.0,
         );
     }
-    let f = big as f64 / long as f64;
-    let w = ((src.w as f64 / f).round() as usize).max(1);
-    let h = ((src.h as f64 / f).round() as usize).max(1);
+    let (w, h) = scaled_size(src.w, src.h, long);
     let fx = src.w as f64 / w as f64;
     let fy = src.h as f64 / h as f64;
     // Separable box average: rows first, then columns.

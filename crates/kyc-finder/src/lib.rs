@@ -138,7 +138,7 @@ pub fn find_document_rgb_with(rgb: &RgbImage, opt: &Options) -> Option<Detection
     if rgb.width() < 16 || rgb.height() < 16 {
         return None;
     }
-    let (luma, channels) = gradient::rgb_planes(rgb);
+    let (luma, channels) = gradient::rgb_planes(rgb, opt.work_long_side.max(32));
     find_in(luma, Some(channels), opt)
 }
 
@@ -151,10 +151,7 @@ fn find_in(
     let long = opt.work_long_side.max(32);
     let (small, f) = gradient::downscale(&full, long);
     let colour: Vec<gradient::Plane> = match &channels {
-        Some(ch) => ch
-            .iter()
-            .map(|c| gradient::blur(&gradient::downscale(c, long).0))
-            .collect(),
+        Some(ch) => ch.iter().map(gradient::blur).collect(),
         None => vec![gradient::blur(&small)],
     };
     let g = gradient::sobel_max(&colour)?;
