@@ -36,34 +36,27 @@ pub(crate) fn to_plane(gray: &GrayImage) -> Plane {
 
 /// The luma of a colour image (ITU-R BT.709 weights, as `image`'s grey
 /// conversion) at full size, and its three channels downscaled (area
-/// average) to a long side of at most `long`, as floats.
+/// average) to a long side of at most `long`, as floats. (`image`'s own
+/// thumbnail cost more than the whole line search.)
 pub(crate) fn rgb_planes(rgb: &RgbImage, long: usize) -> (Plane, [Plane; 3]) {
     let (w, h) = (rgb.width() as usize, rgb.height() as usize);
-    let luma = rgb
-        .as_raw()
-        .chunks_exact(3)
-        .map(|p| 0.2126 * f32::from(p[0]) + 0.7152 * f32::from(p[1]) + 0.0722 * f32::from(p[2]))
-        .collect();
-    let (sw, sh) = scaled_size(w, h, long);
-    let small = if (sw, sh) == (w, h) {
-        rgb.clone()
-    } else {
-        image::imageops::thumbnail(rgb, sw as u32, sh as u32)
-    };
-    let (sw, sh) = (small.width() as usize, small.height() as usize);
+    let n = w * h;
+    let mut luma = Vec::with_capacity(n);
     let mut ch = [
-        Vec::with_capacity(sw * sh),
-        Vec::with_capacity(sw * sh),
-        Vec::with_capacity(sw * sh),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
     ];
-    for p in small.as_raw().chunks_exact(3) {
-        for (c, v) in ch.iter_mut().zip(p) {
-            c.push(f32::from(*v));
-        }
+    for p in rgb.as_raw().chunks_exact(3) {
+        let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
+        luma.push(0.2126 * r + 0.7152 * g + 0.0722 * b);
+        ch[0].push(r);
+        ch[1].push(g);
+        ch[2].push(b);
     }
-    let plane = |px: Vec<f32>| Plane { w: sw, h: sh, px };
+    let small = |px: Vec<f32>| downscale(&Plane { w, h, px }, long).0;
     let [r, g, b] = ch;
-    (Plane { w, h, px: luma }, [plane(r), plane(g), plane(b)])
+    (Plane { w, h, px: luma }, [small(r), small(g), small(b)])
 }
 
 /// The size `downscale` produces for a `w × h` image and a long side `long`.
@@ -134,22 +127,33 @@ pub(crate) fn blur(src: &Plane) -> Plane {
     let clampi = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
     let mut tmp = vec![0f32; w * h];
     for y in 0..h {
+        let row = &src.px[y * w..(y + 1) * w];
+        let out = &mut tmp[y * w..(y + 1) * w];
         for x in 0..w {
-            let mut s = 0.0;
-            for (k, kv) in K.iter().enumerate() {
-                s += kv * src.px[y * w + clampi(x as isize + k as isize - 2, w)];
-            }
-            tmp[y * w + x] = s;
+            out[x] = if x >= 2 && x + 2 < w {
+                // Interior: no clamping (the bulk of the work).
+                K[0] * row[x - 2]
+                    + K[1] * row[x - 1]
+                    + K[2] * row[x]
+                    + K[3] * row[x + 1]
+                    + K[4] * row[x + 2]
+            } else {
+                K.iter()
+                    .enumerate()
+                    .map(|(k, kv)| kv * row[clampi(x as isize + k as isize - 2, w)])
+                    .sum()
+            };
         }
     }
     let mut px = vec![0f32; w * h];
     for y in 0..h {
-        for x in 0..w {
-            let mut s = 0.0;
-            for (k, kv) in K.iter().enumerate() {
-                s += kv * tmp[clampi(y as isize + k as isize - 2, h) * w + x];
+        let rows: [usize; 5] = std::array::from_fn(|k| clampi(y as isize + k as isize - 2, h) * w);
+        let out = &mut px[y * w..(y + 1) * w];
+        for (k, kv) in K.iter().enumerate() {
+            let src_row = &tmp[rows[k]..rows[k] + w];
+            for (o, &v) in out.iter_mut().zip(src_row) {
+                *o += kv * v;
             }
-            px[y * w + x] = s;
         }
     }
     Plane { w, h, px }
@@ -199,7 +203,7 @@ pub(crate) fn sobel(src: &Plane) -> Gradients {
                 let dy = ((g + 2.0 * hh + k) - (a + 2.0 * b + c)) / 8.0;
                 gx[i] = dx;
                 gy[i] = dy;
-                mag[i] = dx.hypot(dy);
+                mag[i] = (dx * dx + dy * dy).sqrt();
             }
         }
     }

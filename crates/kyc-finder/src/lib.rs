@@ -83,6 +83,9 @@ pub struct Options {
     pub nested_ratio: f64,
     /// Score factor per side with a strong parallel edge just inside it.
     pub inner_edge: f64,
+    /// Each real side needs at least this share of its visible length
+    /// backed by edge pixels.
+    pub min_coverage: f64,
     /// Below this confidence the finder answers `None` (no document).
     pub min_confidence: f64,
 }
@@ -107,6 +110,7 @@ impl Default for Options {
             nested_ratio: 0.0,
             inner_edge: 0.6,
             min_confidence: 0.1,
+            min_coverage: 0.35,
         }
     }
 }
@@ -166,6 +170,7 @@ fn find_in(
         max_border_sides: opt.max_border_sides,
         expected_aspect: opt.expected_aspect,
         aspect_sigma: opt.aspect_sigma,
+        min_coverage: opt.min_coverage,
         ..quad::QuadParams::default()
     };
     let cands = quad::top_quads(&found, w, h, &params, 60);

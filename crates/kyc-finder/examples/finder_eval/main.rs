@@ -253,6 +253,7 @@ fn parse_opt(opt: &mut Options, kv: &str) {
         "ubord" => opt.unjustified_border = f,
         "nest" => opt.nested_ratio = f,
         "inner" => opt.inner_edge = f,
+        "mincov" => opt.min_coverage = f,
         _ => panic!("unknown option {k}"),
     }
 }
