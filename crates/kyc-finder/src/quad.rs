@@ -56,7 +56,7 @@ impl Default for QuadParams {
             overshoot_weight: 0.0,
             max_border_sides: 2,
             expected_aspect: None,
-            aspect_sigma: 0.25,
+            aspect_sigma: 0.35,
         }
     }
 }
