@@ -76,13 +76,6 @@ pub struct Options {
     /// Score factor of a quad with no colour contrast across its sides
     /// (1 = contrast ignored).
     pub contrast_floor: f64,
-    /// Score factor per border stand-in not backed by edges running into it.
-    pub unjustified_border: f64,
-    /// A document-shaped quad inside the best one wins when it scores at
-    /// least this share of it (0 = off).
-    pub nested_ratio: f64,
-    /// Score factor per side with a strong parallel edge just inside it.
-    pub inner_edge: f64,
     /// Each real side needs at least this share of its visible length
     /// backed by edge pixels.
     pub min_coverage: f64,
@@ -106,9 +99,6 @@ impl Default for Options {
             expected_aspect: None,
             aspect_sigma: 0.35,
             contrast_floor: 0.5,
-            unjustified_border: 0.7,
-            nested_ratio: 0.0,
-            inner_edge: 0.6,
             min_confidence: 0.1,
             min_coverage: 0.35,
         }
@@ -176,14 +166,10 @@ fn find_in(
     let cands = quad::top_quads(&found, w, h, &params, 60);
     let cp = cues::CueParams {
         contrast_floor: opt.contrast_floor,
-        unjustified_border: opt.unjustified_border,
-        nested_ratio: opt.nested_ratio,
-        inner_edge: opt.inner_edge,
         ..cues::CueParams::default()
     };
-    let judged = cues::judge(cands, &found, &cues::Colour { planes: &colour }, &cp);
-    let pick = cues::pick(&judged, &params, &cp, w.max(h))?;
-    let chosen = judged.into_iter().nth(pick)?;
+    let judged = cues::judge(cands, &cues::Colour { planes: &colour }, &cp);
+    let chosen = judged.into_iter().next()?;
     let (mut best, contrast) = (chosen.cand, chosen.contrast);
     if best.score < opt.min_score_frac * (w + h) {
         return None;

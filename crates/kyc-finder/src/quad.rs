@@ -64,8 +64,6 @@ impl Default for QuadParams {
 /// The winning quad in working-image pixels.
 #[derive(Debug, Clone)]
 pub(crate) struct Candidate {
-    /// Indices of the side lines in the line list.
-    pub idx: [usize; 4],
     /// Side lines in order; side `s` runs from `corners[s]` to `corners[s+1]`.
     pub lines: [Line; 4],
     pub is_border: [bool; 4],
@@ -213,7 +211,6 @@ fn score_quad(
         score *= aspect_factor(aspect(&corners), p);
     }
     Some(Candidate {
-        idx,
         lines: idx.map(|i| lines[i].line),
         is_border: idx.map(|i| lines[i].is_border),
         corners,

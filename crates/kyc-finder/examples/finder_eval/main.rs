@@ -250,9 +250,6 @@ fn parse_opt(opt: &mut Options, kv: &str) {
         "minconf" => opt.min_confidence = f,
         "asig" => opt.aspect_sigma = f,
         "cfloor" => opt.contrast_floor = f,
-        "ubord" => opt.unjustified_border = f,
-        "nest" => opt.nested_ratio = f,
-        "inner" => opt.inner_edge = f,
         "mincov" => opt.min_coverage = f,
         _ => panic!("unknown option {k}"),
     }
