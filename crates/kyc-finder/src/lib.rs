@@ -2,10 +2,14 @@
 //! a photo: its four corners, extrapolated outside the frame when the photo
 //! cuts the document off, so the caller can tell "edges not visible".
 //!
-//! Method: Hough lines on a small gradient map, every pair of near-parallel
-//! pairs tried as a quadrilateral and scored by edge support along its
-//! sides, then each side re-fitted to sub-pixel on the caller's image.
-//! See FINDINGS.md for the calibration and measured accuracy.
+//! Method: Hough lines on a small gradient map (max over the colour
+//! channels when given RGB), every pair of near-parallel pairs tried as a
+//! quadrilateral and scored by edge support along its sides, an optional
+//! aspect prior from the document kind, the best few re-scored by colour
+//! contrast across their sides, then each side re-fitted to sub-pixel on
+//! the caller's image. A calibrated confidence turns weak finds into `None`.
+//! Prefer [`find_document_rgb_with`] with [`Options::expected_aspect`] set:
+//! see FINDINGS.md for the calibration and measured accuracy.
 
 mod cues;
 pub mod geometry;
@@ -221,7 +225,7 @@ fn find_in(
 /// At the 0.1 gate no in-frame MIDV document is lost, more than half of
 /// the quads found on document-free images are, and so are 24 of 315
 /// synthetic cut-offs, mostly wrong quads (their mean IoU moves only
-/// 0.778 → 0.774); see FINDINGS.md.
+/// 0.785 → 0.774); see FINDINGS.md.
 fn confidence(
     best: &quad::Candidate,
     contrast: f64,
