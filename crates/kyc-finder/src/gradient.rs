@@ -1,7 +1,7 @@
 //! The gradient map the line search runs on: a downscaled, smoothed grey
 //! copy with Sobel derivatives.
 
-use image::GrayImage;
+use image::{GrayImage, RgbImage};
 
 /// A float grey image, row-major.
 pub(crate) struct Plane {
@@ -34,6 +34,44 @@ pub(crate) fn to_plane(gray: &GrayImage) -> Plane {
     }
 }
 
+/// The luma of a colour image (ITU-R BT.709 weights, as `image`'s grey
+/// conversion) at full size, and its three channels downscaled (area
+/// average) to a long side of at most `long`, as floats. (`image`'s own
+/// thumbnail cost more than the whole line search.)
+pub(crate) fn rgb_planes(rgb: &RgbImage, long: usize) -> (Plane, [Plane; 3]) {
+    let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+    let n = w * h;
+    let mut luma = Vec::with_capacity(n);
+    let mut ch = [
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    ];
+    for p in rgb.as_raw().chunks_exact(3) {
+        let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
+        luma.push(0.2126 * r + 0.7152 * g + 0.0722 * b);
+        ch[0].push(r);
+        ch[1].push(g);
+        ch[2].push(b);
+    }
+    let small = |px: Vec<f32>| downscale(&Plane { w, h, px }, long).0;
+    let [r, g, b] = ch;
+    (Plane { w, h, px: luma }, [small(r), small(g), small(b)])
+}
+
+/// The size `downscale` produces for a `w × h` image and a long side `long`.
+pub(crate) fn scaled_size(w: usize, h: usize, long: usize) -> (usize, usize) {
+    let big = w.max(h);
+    if big <= long {
+        return (w, h);
+    }
+    let f = big as f64 / long as f64;
+    (
+        ((w as f64 / f).round() as usize).max(1),
+        ((h as f64 / f).round() as usize).max(1),
+    )
+}
+
 /// Area-average downscale so the long side is at most `long`; returns the
 /// plane and the factor (working px per input px, ≤ 1).
 pub(crate) fn downscale(src: &Plane, long: usize) -> (Plane, f64) {
@@ -48,9 +86,7 @@ pub(crate) fn downscale(src: &Plane, long: usize) -> (Plane, f64) {
             1.0,
         );
     }
-    let f = big as f64 / long as f64;
-    let w = ((src.w as f64 / f).round() as usize).max(1);
-    let h = ((src.h as f64 / f).round() as usize).max(1);
+    let (w, h) = scaled_size(src.w, src.h, long);
     let fx = src.w as f64 / w as f64;
     let fy = src.h as f64 / h as f64;
     // Separable box average: rows first, then columns.
@@ -91,22 +127,33 @@ pub(crate) fn blur(src: &Plane) -> Plane {
     let clampi = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
     let mut tmp = vec![0f32; w * h];
     for y in 0..h {
+        let row = &src.px[y * w..(y + 1) * w];
+        let out = &mut tmp[y * w..(y + 1) * w];
         for x in 0..w {
-            let mut s = 0.0;
-            for (k, kv) in K.iter().enumerate() {
-                s += kv * src.px[y * w + clampi(x as isize + k as isize - 2, w)];
-            }
-            tmp[y * w + x] = s;
+            out[x] = if x >= 2 && x + 2 < w {
+                // Interior: no clamping (the bulk of the work).
+                K[0] * row[x - 2]
+                    + K[1] * row[x - 1]
+                    + K[2] * row[x]
+                    + K[3] * row[x + 1]
+                    + K[4] * row[x + 2]
+            } else {
+                K.iter()
+                    .enumerate()
+                    .map(|(k, kv)| kv * row[clampi(x as isize + k as isize - 2, w)])
+                    .sum()
+            };
         }
     }
     let mut px = vec![0f32; w * h];
     for y in 0..h {
-        for x in 0..w {
-            let mut s = 0.0;
-            for (k, kv) in K.iter().enumerate() {
-                s += kv * tmp[clampi(y as isize + k as isize - 2, h) * w + x];
+        let rows: [usize; 5] = std::array::from_fn(|k| clampi(y as isize + k as isize - 2, h) * w);
+        let out = &mut px[y * w..(y + 1) * w];
+        for (k, kv) in K.iter().enumerate() {
+            let src_row = &tmp[rows[k]..rows[k] + w];
+            for (o, &v) in out.iter_mut().zip(src_row) {
+                *o += kv * v;
             }
-            px[y * w + x] = s;
         }
     }
     Plane { w, h, px }
@@ -119,6 +166,24 @@ pub(crate) struct Gradients {
     pub gx: Vec<f32>,
     pub gy: Vec<f32>,
     pub mag: Vec<f32>,
+}
+
+/// Colour gradient: per pixel, the Sobel derivatives of the channel with
+/// the largest magnitude. A card on a desk of the same brightness but a
+/// different hue has no grey edge, but one channel still steps.
+pub(crate) fn sobel_max(planes: &[Plane]) -> Option<Gradients> {
+    let mut it = planes.iter().map(sobel);
+    let mut best = it.next()?;
+    for g in it {
+        for i in 0..best.mag.len().min(g.mag.len()) {
+            if g.mag[i] > best.mag[i] {
+                best.mag[i] = g.mag[i];
+                best.gx[i] = g.gx[i];
+                best.gy[i] = g.gy[i];
+            }
+        }
+    }
+    Some(best)
 }
 
 pub(crate) fn sobel(src: &Plane) -> Gradients {
@@ -138,7 +203,7 @@ pub(crate) fn sobel(src: &Plane) -> Gradients {
                 let dy = ((g + 2.0 * hh + k) - (a + 2.0 * b + c)) / 8.0;
                 gx[i] = dx;
                 gy[i] = dy;
-                mag[i] = dx.hypot(dy);
+                mag[i] = (dx * dx + dy * dy).sqrt();
             }
         }
     }

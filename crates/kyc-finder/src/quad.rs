@@ -35,6 +35,12 @@ pub(crate) struct QuadParams {
     /// Each real side must have at least this share of its visible length
     /// supported.
     pub min_coverage: f64,
+    /// The caller's expected aspect (long/short) of the document, if any:
+    /// replaces the generic range by a log-normal prior around it.
+    pub expected_aspect: Option<f64>,
+    /// Width (in ln units) of that prior: perspective changes the apparent
+    /// aspect of a tilted card by 10–20 %.
+    pub aspect_sigma: f64,
 }
 
 impl Default for QuadParams {
@@ -49,6 +55,8 @@ impl Default for QuadParams {
             min_coverage: 0.35,
             overshoot_weight: 0.0,
             max_border_sides: 2,
+            expected_aspect: None,
+            aspect_sigma: 0.35,
         }
     }
 }
@@ -65,8 +73,15 @@ pub(crate) struct Candidate {
     pub coverage: f64,
 }
 
-/// Tries every pair of near-parallel pairs of lines.
-pub(crate) fn best_quad(lines: &[SideLine], w: f64, h: f64, p: &QuadParams) -> Option<Candidate> {
+/// Tries every pair of near-parallel pairs of lines; returns the best
+/// `keep` quads, best first.
+pub(crate) fn top_quads(
+    lines: &[SideLine],
+    w: f64,
+    h: f64,
+    p: &QuadParams,
+    keep: usize,
+) -> Vec<Candidate> {
     let min_sep = p.min_side_frac * w.max(h);
     let max_opp = p.max_opposite_deg.to_radians();
     let min_corner = p.min_corner_deg.to_radians();
@@ -87,7 +102,7 @@ pub(crate) fn best_quad(lines: &[SideLine], w: f64, h: f64, p: &QuadParams) -> O
             }
         }
     }
-    let mut best: Option<Candidate> = None;
+    let mut all: Vec<Candidate> = Vec::new();
     for (pi, &(i, j)) in pairs.iter().enumerate() {
         for &(k, l) in &pairs[pi + 1..] {
             let borders = [i, j, k, l].iter().filter(|&&x| lines[x].is_border).count();
@@ -101,13 +116,36 @@ pub(crate) fn best_quad(lines: &[SideLine], w: f64, h: f64, p: &QuadParams) -> O
                 continue;
             }
             if let Some(c) = score_quad(lines, [i, l, j, k], w, h, p) {
-                if best.as_ref().is_none_or(|b| c.score > b.score) {
-                    best = Some(c);
-                }
+                all.push(c);
             }
         }
     }
-    best
+    all.sort_by(|a, b| b.score.total_cmp(&a.score));
+    all.truncate(keep);
+    all
+}
+
+/// The long/short ratio of the mean lengths of opposite sides.
+pub(crate) fn aspect(corners: &[Point; 4]) -> f64 {
+    let len = |s: usize| {
+        let (a, b) = (corners[s], corners[(s + 1) % 4]);
+        (b[0] - a[0]).hypot(b[1] - a[1])
+    };
+    let (l02, l13) = ((len(0) + len(2)) / 2.0, (len(1) + len(3)) / 2.0);
+    l02.max(l13) / l02.min(l13).max(1e-9)
+}
+
+/// Score factor for a quad's shape: a soft range of document aspects, or a
+/// log-normal prior around the caller's expected aspect.
+pub(crate) fn aspect_factor(r: f64, p: &QuadParams) -> f64 {
+    match p.expected_aspect {
+        Some(e) if e > 0.0 => (-((r / e).ln() / p.aspect_sigma).powi(2)).exp(),
+        _ => {
+            let (lo, hi) = p.aspect_range;
+            let d = if r < lo { lo - r } else { (r - hi).max(0.0) };
+            (-(d / 0.35).powi(2)).exp()
+        }
+    }
 }
 
 /// Scores the quad whose sides lie on `idx` in cyclic order.
@@ -170,11 +208,7 @@ fn score_quad(
     if borders > 0 {
         score *= p.border_factor.powi(borders);
     } else {
-        let (l02, l13) = ((len(0) + len(2)) / 2.0, (len(1) + len(3)) / 2.0);
-        let r = l02.max(l13) / l02.min(l13).max(1e-9);
-        let (lo, hi) = p.aspect_range;
-        let d = if r < lo { lo - r } else { (r - hi).max(0.0) };
-        score *= (-(d / 0.35).powi(2)).exp();
+        score *= aspect_factor(aspect(&corners), p);
     }
     Some(Candidate {
         lines: idx.map(|i| lines[i].line),
