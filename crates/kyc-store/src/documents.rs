@@ -78,7 +78,7 @@ fn parse<T: std::str::FromStr>(column: &str, text: &str) -> Result<T, StoreError
         .map_err(|_| StoreError::corrupt(format!("documents.{column}")))
 }
 
-fn document_from_row(row: &AnyRow) -> Result<DocumentRecord, StoreError> {
+pub(crate) fn document_from_row(row: &AnyRow) -> Result<DocumentRecord, StoreError> {
     let text = |c: &str| {
         row.try_get::<String, _>(c)
             .map_err(|_| StoreError::corrupt(c))
@@ -251,7 +251,7 @@ impl Database {
     }
 }
 
-async fn get_document_in<'c>(
+pub(crate) async fn get_document_in<'c>(
     tx: &mut sqlx::Transaction<'c, sqlx::Any>,
     id: DocumentId,
 ) -> Result<DocumentRecord, StoreError> {
@@ -265,7 +265,7 @@ async fn get_document_in<'c>(
     document_from_row(&row)
 }
 
-async fn current_documents_in<'c>(
+pub(crate) async fn current_documents_in<'c>(
     tx: &mut sqlx::Transaction<'c, sqlx::Any>,
     case_id: CaseId,
 ) -> Result<Vec<CurrentDocument>, StoreError> {
