@@ -1,7 +1,10 @@
 //! The `kyc` subcommands, one module each.
 
+pub mod audit;
 pub mod check;
 pub mod data;
 pub mod eval;
 pub mod migrate;
+pub mod reviewer;
 pub mod serve;
+pub mod sla;

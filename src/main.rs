@@ -23,6 +23,12 @@ enum Command {
     Check(cli::check::CheckArgs),
     /// Score the checker on a labelled folder with a manifest.jsonl.
     Eval(cli::eval::EvalArgs),
+    /// Manage reviewers: add (prints the token once), disable, list.
+    Reviewer(cli::reviewer::ReviewerArgs),
+    /// Verify the hash-chained audit trail.
+    Audit(cli::audit::AuditArgs),
+    /// Report on the review SLA.
+    Sla(cli::sla::SlaArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +38,9 @@ fn main() -> ExitCode {
         Command::Migrate(args) => cli::migrate::run(args),
         Command::Check(args) => cli::check::run(args),
         Command::Eval(args) => cli::eval::run(args),
+        Command::Reviewer(args) => cli::reviewer::run(args),
+        Command::Audit(args) => cli::audit::run(args),
+        Command::Sla(args) => cli::sla::run(args),
     };
     match result {
         Ok(code) => code,

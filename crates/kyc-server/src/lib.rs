@@ -13,9 +13,10 @@ pub mod secrets;
 pub mod settings;
 mod startup;
 mod state;
+mod sweeper;
 mod upload;
 
 pub use error::ApiError;
 pub use settings::Settings;
 pub use startup::{open_backends, Application, Backends};
-pub use state::AppState;
+pub use state::{AppState, ReviewConfig};

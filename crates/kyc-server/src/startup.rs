@@ -164,6 +164,11 @@ impl Application {
             upload_token_ttl: chrono::Duration::hours(settings.upload_token_ttl_hours),
             operator_token_hash,
             reader,
+            review: crate::state::ReviewConfig {
+                claim_lease: chrono::Duration::minutes(settings.claim_lease_minutes),
+                four_eyes_rejection: settings.four_eyes_rejection,
+                sweep_interval: std::time::Duration::from_millis(settings.sla_sweep_interval_ms),
+            },
         };
         let router = crate::routes::router(state.clone()).layer(TraceLayer::new_for_http());
         let listener = TcpListener::bind(settings.listen)
@@ -186,9 +191,14 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
+        // The SLA sweeper runs while the service serves, and stops with it.
+        let sweeper = tokio::spawn(crate::sweeper::run(self.state.clone()));
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        sweeper.abort();
+        let _ = sweeper.await;
+        served?;
         self.state.db.close().await;
         Ok(())
     }

@@ -21,4 +21,13 @@ pub struct AppState {
     /// database: its SHA-256.
     pub operator_token_hash: Option<String>,
     pub reader: Reader,
+    pub review: ReviewConfig,
+}
+
+/// How review works here: the claim lease and the four-eyes rule.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewConfig {
+    pub claim_lease: chrono::Duration,
+    pub four_eyes_rejection: bool,
+    pub sweep_interval: std::time::Duration,
 }
