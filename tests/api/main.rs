@@ -5,4 +5,8 @@ mod bad_input;
 mod cases;
 mod fixtures;
 mod helpers;
+mod review;
+mod review_authz;
+mod review_random;
+mod review_sla;
 mod uploads;
