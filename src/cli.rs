@@ -1,9 +1,12 @@
 //! The `kyc` subcommands, one module each.
 
 pub mod bench;
+pub mod audit;
 pub mod check;
 pub mod data;
 pub mod eval;
 pub mod keys;
 pub mod migrate;
+pub mod reviewer;
 pub mod serve;
+pub mod sla;

@@ -27,6 +27,12 @@ enum Command {
     Eval(cli::eval::EvalArgs),
     /// Master key rotation.
     Keys(cli::keys::KeysArgs),
+    /// Manage reviewers: add (prints the token once), disable, list.
+    Reviewer(cli::reviewer::ReviewerArgs),
+    /// Verify the hash-chained audit trail.
+    Audit(cli::audit::AuditArgs),
+    /// Report on the review SLA.
+    Sla(cli::sla::SlaArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +44,9 @@ fn main() -> ExitCode {
         Command::Check(args) => cli::check::run(args),
         Command::Eval(args) => cli::eval::run(args),
         Command::Keys(args) => cli::keys::run(args),
+        Command::Reviewer(args) => cli::reviewer::run(args),
+        Command::Audit(args) => cli::audit::run(args),
+        Command::Sla(args) => cli::sla::run(args),
     };
     match result {
         Ok(code) => code,

@@ -42,3 +42,15 @@ pub fn init_logging(format: &str) {
         builder.init();
     }
 }
+
+/// The database alone, migrated: for operator tools that need neither the
+/// object store nor the master key (so they never create one).
+pub async fn open_database(settings: &Settings) -> anyhow::Result<kyc_store::Database> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create data dir {}", settings.data_dir.display()))?;
+    let db = kyc_store::Database::connect(&settings.database_url())
+        .await
+        .context("cannot connect to the database")?;
+    db.migrate().await.context("cannot migrate the database")?;
+    Ok(db)
+}

@@ -8,4 +8,8 @@ mod helpers;
 mod jobs;
 mod keys;
 mod outages;
+mod review;
+mod review_authz;
+mod review_random;
+mod review_sla;
 mod uploads;

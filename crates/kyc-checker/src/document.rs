@@ -2,7 +2,8 @@
 //! edges visible" rule, and the warp that turns the document region into an
 //! upright rectangle so quality is measured on the document, not the desk.
 
-use image::{GrayImage, RgbImage};
+use image::RgbImage;
+use kyc_core::DocumentKind;
 
 use crate::report::Corners;
 
@@ -18,15 +19,29 @@ pub struct Found {
 
 /// The only place that knows the finder's API: if it starts taking colour,
 /// or returns several candidates, only this function changes.
-pub fn find(analysis: &RgbImage) -> Option<Found> {
-    let gray: GrayImage = image::imageops::grayscale(analysis);
-    kyc_finder::find_document(&gray)
+pub fn find(analysis: &RgbImage, kind: DocumentKind) -> Option<Found> {
+    let options = kyc_finder::Options {
+        expected_aspect: expected_aspect(kind),
+        ..kyc_finder::Options::default()
+    };
+    kyc_finder::find_document_rgb_with(analysis, &options)
         .filter(|d| d.confidence >= MIN_CONFIDENCE)
         .filter(|d| d.corners.iter().flatten().all(|v| v.is_finite()))
         .map(|d| Found {
             corners: d.corners,
             confidence: d.confidence,
         })
+}
+
+/// The shape the finder should prefer, as a soft prior: identity documents
+/// and payment cards are mostly ID-1 (85.60 x 53.98 mm; a passport page's
+/// 1.42 is still within the prior's width); a proof of address has no
+/// typical shape once photographed.
+fn expected_aspect(kind: DocumentKind) -> Option<f64> {
+    match kind {
+        DocumentKind::Identity | DocumentKind::Card => Some(1.586),
+        DocumentKind::Address => None,
+    }
 }
 
 /// How far outside the frame a corner may lie and still count as visible:

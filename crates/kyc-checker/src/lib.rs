@@ -157,7 +157,7 @@ fn analyse(
             corners: c.map(|[x, y]| [x / scale, y / scale]),
             confidence: 1.0,
         }),
-        None => document::find(&analysis.image),
+        None => document::find(&analysis.image, request.kind),
     };
     let extra = &mut report.metrics.extra;
     let mut reasons = Vec::new();

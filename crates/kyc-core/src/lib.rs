@@ -9,6 +9,7 @@ pub mod kinds;
 pub mod lifecycle;
 pub mod locale;
 pub mod reasons;
+pub mod review;
 pub mod sla;
 pub mod values;
 
@@ -17,5 +18,6 @@ pub use ids::{CaseId, CaseReference, DocumentId, ParseIdError};
 pub use kinds::{CaseStatus, DocumentKind, DocumentStatus, Priority};
 pub use locale::Locale;
 pub use reasons::{ReasonCode, Verdict};
+pub use review::{Decision, DecisionError, DecisionInput, ReviewerRole};
 pub use sla::{SlaClock, SlaPolicy, SlaStanding};
 pub use values::{CardLast4, InvalidValue, PlayerId, Sha256Digest};

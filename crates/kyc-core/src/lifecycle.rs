@@ -1,7 +1,10 @@
 //! How a case's state follows from its documents. Pure, so the state
 //! machine can be property-tested without a database.
 
+use chrono::{DateTime, Utc};
+
 use crate::kinds::{CaseStatus, DocumentKind, DocumentStatus};
+use crate::sla::SlaClock;
 
 /// The current (non-superseded) document of one kind, as the rule sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +56,50 @@ pub fn case_status(
     }
 }
 
+/// Whether a case may move from `from` to `to` in one step (staying put is
+/// always allowed). This is the table of docs/CASE_STATES.md; the stores
+/// check every change they make against it, and property tests check that
+/// `case_status` never produces anything else.
+pub fn is_legal_transition(from: CaseStatus, to: CaseStatus) -> bool {
+    use CaseStatus::*;
+    if from == to {
+        return true;
+    }
+    match from {
+        // Uploads add documents (never take them away) and a person or the
+        // checker may reject any of them.
+        Open => matches!(
+            to,
+            AwaitingDocuments | InReview | ActionRequired | Rejected | Expired
+        ),
+        AwaitingDocuments => matches!(to, InReview | ActionRequired | Rejected | Expired),
+        InReview => matches!(to, ActionRequired | Approved | Rejected | Expired),
+        // A retake arrives (back to review), or the waiting document is
+        // decided by a person after all; if other documents were never sent
+        // the case then waits for them.
+        ActionRequired => matches!(
+            to,
+            AwaitingDocuments | InReview | Approved | Rejected | Expired
+        ),
+        Approved | Rejected | Expired => false,
+    }
+}
+
+/// The SLA clock after the case moved to `status` at `now`: it starts (once)
+/// and runs while the case is in review, and pauses while the player must
+/// act. Final states leave it as it was; the decision time is kept apart.
+pub fn advance_sla(status: CaseStatus, mut sla: SlaClock, now: DateTime<Utc>) -> SlaClock {
+    match status {
+        CaseStatus::InReview => {
+            sla.start(now);
+            sla.resume(now);
+        }
+        CaseStatus::ActionRequired => sla.pause(now),
+        _ => {}
+    }
+    sla
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +146,37 @@ mod tests {
         let req = [Card];
         let docs = [doc(Identity, Approved), doc(Card, Superseded)];
         assert_eq!(case_status(CaseStatus::Open, &req, &docs), CaseStatus::Open);
+    }
+
+    #[test]
+    fn transitions_follow_the_table() {
+        use CaseStatus as S;
+        assert!(is_legal_transition(S::Open, S::AwaitingDocuments));
+        assert!(is_legal_transition(S::InReview, S::Approved));
+        assert!(is_legal_transition(S::ActionRequired, S::InReview));
+        assert!(!is_legal_transition(S::Open, S::Approved));
+        assert!(!is_legal_transition(S::InReview, S::Open));
+        assert!(!is_legal_transition(S::Approved, S::InReview));
+        assert!(!is_legal_transition(S::Rejected, S::Approved));
+        for s in S::ALL {
+            assert!(is_legal_transition(*s, *s));
+        }
+    }
+
+    #[test]
+    fn the_clock_runs_in_review_and_pauses_for_the_player() {
+        let t0 = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        let t1 = t0 + chrono::Duration::hours(2);
+        let t2 = t1 + chrono::Duration::hours(5);
+        let sla = advance_sla(CaseStatus::AwaitingDocuments, SlaClock::default(), t0);
+        assert_eq!(sla.started_at, None);
+        let sla = advance_sla(CaseStatus::InReview, sla, t0);
+        assert_eq!(sla.started_at, Some(t0));
+        let sla = advance_sla(CaseStatus::ActionRequired, sla, t1);
+        assert_eq!(sla.paused_since, Some(t1));
+        let sla = advance_sla(CaseStatus::InReview, sla, t2);
+        assert_eq!(sla.paused_since, None);
+        assert_eq!(sla.paused_total_secs, 5 * 3600);
     }
 
     #[test]

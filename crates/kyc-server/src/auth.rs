@@ -9,6 +9,9 @@ use crate::error::ApiError;
 use crate::secrets::hash_token;
 use crate::state::AppState;
 
+mod reviewer;
+pub use reviewer::Reviewer;
+
 fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let value = parts
         .headers

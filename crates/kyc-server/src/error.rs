@@ -33,6 +33,10 @@ pub enum ApiError {
     CaseClosed(kyc_core::CaseStatus),
     #[error("the {0} is unavailable; try again shortly")]
     Unavailable(&'static str),
+    /// A request that conflicts with the state of a case or document
+    /// (claimed by someone else, already decided, awaiting confirmation).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -53,6 +57,7 @@ impl ApiError {
             ApiError::CaseClosed(_) => "case_closed",
             ApiError::Unavailable("database") => "database_unavailable",
             ApiError::Unavailable(_) => "object_store_unavailable",
+            ApiError::Conflict { code, .. } => code,
             ApiError::Internal(_) => "internal_error",
         }
     }
@@ -71,7 +76,7 @@ impl ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             ApiError::IncompleteBody => StatusCode::BAD_REQUEST,
-            ApiError::CaseClosed(_) => StatusCode::CONFLICT,
+            ApiError::CaseClosed(_) | ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -14,11 +14,13 @@ pub mod secrets;
 pub mod settings;
 mod startup;
 mod state;
+mod sweeper;
 mod upload;
 pub mod worker;
 
 pub use error::ApiError;
 pub use settings::Settings;
 pub use startup::{open_backends, Application, Backends};
-pub use state::AppState;
+
 pub use worker::{WorkerConfig, WorkerHandle};
+pub use state::{AppState, ReviewConfig};

@@ -51,6 +51,14 @@ pub struct Settings {
     /// The Tesseract program for OCR (`KYC_TESSERACT`); when it cannot run,
     /// readings record `ocr_unavailable` and go to review.
     pub tesseract: String,
+    /// How long a reviewer's claim on a case lasts without activity (`KYC_CLAIM_LEASE_MINUTES`).
+    pub claim_lease_minutes: i64,
+    /// Whether a final rejection waits for a second supervisor (`KYC_FOUR_EYES_REJECTION`).
+    pub four_eyes_rejection: bool,
+    /// How often the SLA sweeper runs, in milliseconds (`KYC_SLA_SWEEP_INTERVAL_MS`).
+    pub sla_sweep_interval_ms: u64,
+    /// A case with this many hours or fewer left is at risk (`KYC_SLA_AT_RISK_HOURS`).
+    pub sla_at_risk_hours: i64,
 }
 
 impl Default for Settings {
@@ -74,6 +82,10 @@ impl Default for Settings {
             workers: None,
             job_lease_secs: 60,
             tesseract: "tesseract".into(),
+            claim_lease_minutes: 30,
+            four_eyes_rejection: true,
+            sla_sweep_interval_ms: 60_000,
+            sla_at_risk_hours: 12,
         }
     }
 }
@@ -187,6 +199,18 @@ impl Settings {
         if let Some(v) = get("KYC_LOG_FORMAT") {
             self.log_format = v;
         }
+        if let Some(v) = get("KYC_CLAIM_LEASE_MINUTES") {
+            self.claim_lease_minutes = parsed("KYC_CLAIM_LEASE_MINUTES", v)?;
+        }
+        if let Some(v) = get("KYC_FOUR_EYES_REJECTION") {
+            self.four_eyes_rejection = parsed("KYC_FOUR_EYES_REJECTION", v)?;
+        }
+        if let Some(v) = get("KYC_SLA_SWEEP_INTERVAL_MS") {
+            self.sla_sweep_interval_ms = parsed("KYC_SLA_SWEEP_INTERVAL_MS", v)?;
+        }
+        if let Some(v) = get("KYC_SLA_AT_RISK_HOURS") {
+            self.sla_at_risk_hours = parsed("KYC_SLA_AT_RISK_HOURS", v)?;
+        }
         Ok(())
     }
 
@@ -211,6 +235,15 @@ impl Settings {
                 "sla_deadline_hours",
                 "target must be positive and the deadline no earlier than the target",
             );
+        }
+        if self.claim_lease_minutes <= 0 {
+            return bad("claim_lease_minutes", "must be positive");
+        }
+        if self.sla_sweep_interval_ms == 0 {
+            return bad("sla_sweep_interval_ms", "must be positive");
+        }
+        if self.sla_at_risk_hours < 0 || self.sla_at_risk_hours > self.sla_deadline_hours {
+            return bad("sla_at_risk_hours", "must be between zero and the deadline");
         }
         if self.object_store != "local" && !self.object_store.starts_with("s3://") {
             return bad("object_store", "must be `local` or `s3://BUCKET`");
@@ -238,7 +271,7 @@ impl Settings {
         kyc_core::SlaPolicy {
             target: chrono::Duration::hours(self.sla_target_hours),
             deadline: chrono::Duration::hours(self.sla_deadline_hours),
-            ..kyc_core::SlaPolicy::default()
+            at_risk_window: chrono::Duration::hours(self.sla_at_risk_hours),
         }
     }
 }

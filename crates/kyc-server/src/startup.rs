@@ -171,6 +171,11 @@ impl Application {
             operator_token_hash,
             reader,
             worker_wake: Arc::new(tokio::sync::Notify::new()),
+            review: crate::state::ReviewConfig {
+                claim_lease: chrono::Duration::minutes(settings.claim_lease_minutes),
+                four_eyes_rejection: settings.four_eyes_rejection,
+                sweep_interval: std::time::Duration::from_millis(settings.sla_sweep_interval_ms),
+            },
         };
         let worker = crate::worker::WorkerConfig::from_settings(&settings);
         let router = crate::routes::router(state.clone()).layer(TraceLayer::new_for_http());
@@ -195,13 +200,16 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        // The worker runs beside the server and stops with it; jobs it
-        // cannot finish in the grace period go back to the queue when their
-        // lease expires.
+        // The worker and the SLA sweeper run beside the server and stop with
+        // it; jobs the worker cannot finish in the grace period go back to the
+        // queue when their lease expires.
         let worker = crate::worker::spawn(self.state.clone(), self.worker);
+        let sweeper = tokio::spawn(crate::sweeper::run(self.state.clone()));
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
+        sweeper.abort();
+        let _ = sweeper.await;
         if let Some(worker) = worker {
             worker.shutdown(std::time::Duration::from_secs(10)).await;
         }

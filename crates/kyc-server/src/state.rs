@@ -23,4 +23,13 @@ pub struct AppState {
     pub reader: Reader,
     /// Wakes this instance's job worker when a job was just enqueued.
     pub worker_wake: Arc<tokio::sync::Notify>,
+    pub review: ReviewConfig,
+}
+
+/// How review works here: the claim lease and the four-eyes rule.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewConfig {
+    pub claim_lease: chrono::Duration,
+    pub four_eyes_rejection: bool,
+    pub sweep_interval: std::time::Duration,
 }

@@ -45,7 +45,8 @@ pub struct CaseRecord {
     pub updated_at: DateTime<Utc>,
 }
 
-const CASE_COLUMNS: &str = "id, reference, player_id, required_kinds, card_last4, priority, \
+pub(crate) const CASE_COLUMNS: &str =
+    "id, reference, player_id, required_kinds, card_last4, priority, \
      callback_url, locale, status, upload_token_expires_at, sla_started_at, sla_paused_since, \
      sla_paused_total_secs, created_at, updated_at";
 
@@ -62,7 +63,7 @@ pub(crate) fn join_kinds(kinds: &[DocumentKind]) -> String {
         .join(",")
 }
 
-fn case_from_row(row: &AnyRow) -> Result<CaseRecord, StoreError> {
+pub(crate) fn case_from_row(row: &AnyRow) -> Result<CaseRecord, StoreError> {
     let get = |c: &str| {
         row.try_get::<String, _>(c)
             .map_err(|_| StoreError::corrupt(c))

@@ -78,7 +78,7 @@ fn parse<T: std::str::FromStr>(column: &str, text: &str) -> Result<T, StoreError
         .map_err(|_| StoreError::corrupt(format!("documents.{column}")))
 }
 
-fn document_from_row(row: &AnyRow) -> Result<DocumentRecord, StoreError> {
+pub(crate) fn document_from_row(row: &AnyRow) -> Result<DocumentRecord, StoreError> {
     let text = |c: &str| {
         row.try_get::<String, _>(c)
             .map_err(|_| StoreError::corrupt(c))

@@ -5,11 +5,16 @@
 //! `Any` driver; the few places where the engines differ go through
 //! [`Engine`]. Times are stored as Unix milliseconds.
 
+mod audit;
 mod cases;
+mod claims;
+mod decisions;
 mod documents;
 mod error;
 mod jobs;
 mod rewrap;
+mod queue;
+mod reviewers;
 mod time;
 mod tokens;
 
@@ -19,11 +24,16 @@ use std::time::Duration;
 use sqlx::any::{install_default_drivers, AnyPoolOptions};
 use sqlx::AnyPool;
 
+pub use audit::{entry_hash, AuditEntry, ChainReport, NewAuditEntry, GENESIS_HASH};
 pub use cases::{CaseRecord, NewCase};
+pub use claims::{Claim, ClaimOutcome, ReleaseOutcome};
+pub use decisions::{DecideOutcome, DecisionRecord, NewDecision, Refusal};
 pub use documents::{DocumentRecord, InsertDocument, NewDocument};
 pub use error::StoreError;
 pub use jobs::{JobRecord, JobState, NewJob, ReadingOutcome, ReadingUpdate, READ_DOCUMENT};
 pub use rewrap::WrappedKeyRow;
+pub use queue::{parse_standing, Assignee, CaseClock, QueueFilter, QueueRow, SlaRow};
+pub use reviewers::{valid_reviewer_name, ReviewerRecord};
 
 /// Which database engine a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

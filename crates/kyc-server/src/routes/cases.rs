@@ -143,6 +143,17 @@ pub async fn open_case(
         }
     };
     tracing::info!(case_id = %record.id, reference = %record.reference, "case opened");
+    crate::routes::audit_best_effort(
+        &state,
+        kyc_store::NewAuditEntry::new("operator", "case_opened")
+            .case(record.id)
+            .detail(serde_json::json!({
+                "reference": record.reference.as_str(),
+                "required": record.required.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+                "priority": record.priority.as_str(),
+            })),
+    )
+    .await;
     let location = format!("/v1/cases/{}", record.id);
     let body = OpenedCase {
         case: CaseView::new(&record, &[], &state.sla, now),

@@ -42,6 +42,7 @@ pub async fn upload(
         });
     }
     let case = player.case;
+    let player_status = case.status;
     let kind: DocumentKind = kind.parse().map_err(|_| {
         ApiError::Validation(format!(
             "unknown document kind `{kind}`: use identity, address or card"
@@ -127,6 +128,7 @@ pub async fn upload(
     match outcome {
         InsertDocument::Inserted { document, case } => {
             crate::worker::wake(&state.worker_wake);
+            audit_upload(&state, &document, player_status, case.status, &report).await;
             tracing::info!(
                 case_id = %case.id,
                 document_id = %document.id,
@@ -146,6 +148,46 @@ pub async fn upload(
             remove_orphan(&state, &object_key).await;
             Ok((StatusCode::OK, Json(upload_view(&existing, case.status))))
         }
+    }
+}
+
+/// Upload, check result and any case move, in the audit trail.
+async fn audit_upload(
+    state: &AppState,
+    document: &kyc_store::DocumentRecord,
+    before: kyc_core::CaseStatus,
+    after: kyc_core::CaseStatus,
+    report: &Report,
+) {
+    use kyc_store::NewAuditEntry;
+    use serde_json::json;
+    let mut entries = vec![
+        NewAuditEntry::new("player", "document_uploaded")
+            .case(document.case_id)
+            .document(document.id)
+            .detail(json!({
+                "kind": document.kind.as_str(),
+                "sha256": document.sha256.to_hex(),
+                "bytes": document.byte_size,
+                "content_type": document.content_type,
+            })),
+        NewAuditEntry::new("system:checker", "check_result")
+            .case(document.case_id)
+            .document(document.id)
+            .detail(json!({
+                "verdict": report.verdict.as_str(),
+                "reasons": report.reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>(),
+            })),
+    ];
+    if before != after {
+        entries.push(
+            NewAuditEntry::new("player", "case_status_changed")
+                .case(document.case_id)
+                .detail(json!({"from": before.as_str(), "to": after.as_str()})),
+        );
+    }
+    for entry in entries {
+        crate::routes::audit_best_effort(state, entry).await;
     }
 }
 
