@@ -1,7 +1,7 @@
 //! The `kyc` subcommands, one module each.
 
-pub mod bench;
 pub mod audit;
+pub mod bench;
 pub mod check;
 pub mod data;
 pub mod eval;

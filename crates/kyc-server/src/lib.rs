@@ -22,5 +22,5 @@ pub use error::ApiError;
 pub use settings::Settings;
 pub use startup::{open_backends, Application, Backends};
 
-pub use worker::{WorkerConfig, WorkerHandle};
 pub use state::{AppState, ReviewConfig};
+pub use worker::{WorkerConfig, WorkerHandle};

@@ -12,9 +12,9 @@ mod decisions;
 mod documents;
 mod error;
 mod jobs;
-mod rewrap;
 mod queue;
 mod reviewers;
+mod rewrap;
 mod time;
 mod tokens;
 
@@ -31,9 +31,9 @@ pub use decisions::{DecideOutcome, DecisionRecord, NewDecision, Refusal};
 pub use documents::{DocumentRecord, InsertDocument, NewDocument};
 pub use error::StoreError;
 pub use jobs::{JobRecord, JobState, NewJob, ReadingOutcome, ReadingUpdate, READ_DOCUMENT};
-pub use rewrap::WrappedKeyRow;
 pub use queue::{parse_standing, Assignee, CaseClock, QueueFilter, QueueRow, SlaRow};
 pub use reviewers::{valid_reviewer_name, ReviewerRecord};
+pub use rewrap::WrappedKeyRow;
 
 /// Which database engine a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
