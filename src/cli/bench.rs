@@ -60,6 +60,9 @@ async fn bench_upload(args: UploadArgs) -> anyhow::Result<()> {
         listen: "127.0.0.1:0".parse()?,
         data_dir,
         operator_token: Some(SecretString::from(token)),
+        // An API-only instance: background reading (OCR) would compete with
+        // the upload path for the same cores and blur what is measured.
+        workers: Some(0),
         ..Settings::default()
     };
     let app = Application::build(settings).await?;
