@@ -1,6 +1,8 @@
 //! Two real `kyc serve` processes sharing one PostgreSQL, one S3 bucket
 //! (Garage) and one master key: uploads spread over both, one is SIGKILLed
-//! while it holds a job, and the survivor finishes everything.
+//! while it holds a job, and the survivor finishes everything. A reviewer
+//! decides cases on the instance that did not take their upload, and the
+//! audit chain both instances wrote verifies.
 //!
 //! Needs `KYC_TEST_S3_ENDPOINT`, `KYC_TEST_S3_BUCKET` (and the AWS
 //! credentials `scripts/garage.sh` prints); without them the test is
@@ -81,6 +83,57 @@ fn start(name: &str, dir: &Path, db_url: &str, s3: &S3Env, key_file: &Path) -> I
     }
 }
 
+/// Adds a reviewer with the real `kyc reviewer add`; returns its token (the
+/// command's last line).
+fn add_reviewer(db_url: &str, dir: &Path) -> String {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kyc"));
+    for (var, _) in std::env::vars().filter(|(n, _)| n.starts_with("KYC_")) {
+        command.env_remove(var);
+    }
+    let output = command
+        .args(["reviewer", "add", "cluster-reviewer", "--role", "reviewer"])
+        .env("KYC_DATABASE_URL", db_url)
+        .env("KYC_DATA_DIR", dir.join("cli"))
+        .output()
+        .expect("kyc reviewer add runs");
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    stdout.lines().last().unwrap().trim().to_owned()
+}
+
+/// Claims the case and approves its document, through `instance`.
+async fn approve(
+    client: &reqwest::Client,
+    instance: &Instance,
+    token: &str,
+    case_id: &str,
+    document_id: &str,
+) {
+    let claim = client
+        .post(format!("{}/v1/review/cases/{case_id}/claim", instance.url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(claim.status().is_success(), "claim: {}", claim.status());
+    let decision = client
+        .post(format!(
+            "{}/v1/review/documents/{document_id}/decision",
+            instance.url
+        ))
+        .bearer_auth(token)
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await
+        .unwrap();
+    let status = decision.status();
+    assert!(
+        status.is_success(),
+        "decision: {status} {:?}",
+        decision.text().await
+    );
+}
+
 async fn wait_healthy(client: &reqwest::Client, instance: &Instance) {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -158,6 +211,8 @@ async fn two_instances_share_work_and_survive_a_sigkill() {
     wait_healthy(&client, &b).await;
     let db = Database::connect(&database.url).await.unwrap();
     let b_owner = format!("{}-", b.child.id());
+    let reviewer = add_reviewer(&database.url, dir.path());
+    let mut decided: Vec<String> = Vec::new();
 
     let mut acknowledged: Vec<(String, String, Vec<u8>)> = Vec::new();
     let mut b_alive = true;
@@ -188,11 +243,15 @@ async fn two_instances_share_work_and_survive_a_sigkill() {
         if let Ok(response) = response {
             if response.status() == 201 {
                 let body: Value = response.json().await.unwrap();
-                acknowledged.push((
-                    body["id"].as_str().unwrap().to_owned(),
-                    case["id"].as_str().unwrap().to_owned(),
-                    bytes,
-                ));
+                let document_id = body["id"].as_str().unwrap().to_owned();
+                let case_id = case["id"].as_str().unwrap().to_owned();
+                if b_alive && i < UPLOADS / 2 {
+                    // Decided through the other instance than took the upload.
+                    let other = if std::ptr::eq(instance, &a) { &b } else { &a };
+                    approve(&client, other, &reviewer, &case_id, &document_id).await;
+                    decided.push(case_id.clone());
+                }
+                acknowledged.push((document_id, case_id, bytes));
             }
         }
         if i == UPLOADS / 2 {
@@ -289,6 +348,21 @@ async fn two_instances_share_work_and_survive_a_sigkill() {
         done_a.len(),
         done_b.len()
     );
+
+    // Decisions made through either instance hold, and the audit chain both
+    // instances appended to is one unbroken chain.
+    assert!(decided.len() >= 2, "decided {}", decided.len());
+    for case_id in &decided {
+        let case = db
+            .get_case(case_id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(case.status, kyc_core::CaseStatus::Approved, "{case_id}");
+    }
+    let chain = db.verify_audit_chain().await.unwrap();
+    assert!(chain.is_intact(), "{:?}", chain.problems);
+    assert!(chain.entries > (acknowledged.len() + decided.len()) as u64);
 
     // Nothing in the bucket but sealed objects.
     let keys = objects.list("").await.unwrap();
