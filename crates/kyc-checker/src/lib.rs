@@ -190,13 +190,18 @@ fn analyse(
                     t.min_document_long_side,
                 ));
             }
-            if !document::edges_visible(&full, full_w, full_h) {
+            // Four visible edges prove an identity document or card is
+            // whole; a bill's page may fill the frame, and what matters on
+            // it (the date) is read, not measured.
+            if !rules::is_paper(request.kind) && !document::edges_visible(&full, full_w, full_h) {
                 reasons.push(Reason::new(ReasonCode::EdgesNotVisible, locale));
             }
             document::warp(&analysis.image, &doc.corners, REGION_LONG_SIDE)
         }
         None => {
-            reasons.push(Reason::new(ReasonCode::NoDocument, locale));
+            if !rules::is_paper(request.kind) {
+                reasons.push(Reason::new(ReasonCode::NoDocument, locale));
+            }
             None
         }
     };

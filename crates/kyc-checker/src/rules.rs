@@ -56,6 +56,15 @@ fn colour_required(kind: DocumentKind) -> bool {
     matches!(kind, DocumentKind::Identity | DocumentKind::Card)
 }
 
+/// `overexposed` for a page: its darkest 5% is this light.
+const PAPER_MAX_DARK_LEVEL: f64 = 0.85;
+
+/// Proofs of address are pages (bills, statements), often scanned flat: the
+/// page may fill the frame, and its white is clipped by design.
+pub fn is_paper(kind: DocumentKind) -> bool {
+    kind == DocumentKind::Address
+}
+
 /// The quality reasons for a region's measures, in contract order.
 pub fn quality_reasons(
     m: &Measures,
@@ -64,8 +73,16 @@ pub fn quality_reasons(
     t: &Thresholds,
 ) -> Vec<Reason> {
     let mut out = Vec::new();
-    let overexposed =
-        m.clipped > t.max_clipped || (m.dark_level > t.max_dark_level && m.clipped > 0.1);
+    // Paper is meant to be white: a scanned bill is mostly clipped and still
+    // perfectly readable, so its overexposure shows as lost ink instead. And
+    // text covers a few percent of a page, so its 5th luminance percentile
+    // can be paper: only a page whose darkest 5% is near-white lost its ink.
+    let (clipped_too_much, max_dark_level) = if is_paper(kind) {
+        (false, PAPER_MAX_DARK_LEVEL)
+    } else {
+        (m.clipped > t.max_clipped, t.max_dark_level)
+    };
+    let overexposed = clipped_too_much || (m.dark_level > max_dark_level && m.clipped > 0.1);
     let too_dark = m.white_level < t.min_white_level;
     if m.blur > t.max_blur {
         out.push(Reason::measured(

@@ -4,4 +4,5 @@
 mod files;
 mod fixtures;
 mod fuzz;
+mod pages;
 mod quality;
