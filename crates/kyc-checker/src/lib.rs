@@ -225,6 +225,7 @@ fn analyse(
     extra.insert("white_level".into(), rules::round3(m.white_level).into());
     extra.insert("dark_level".into(), rules::round3(m.dark_level).into());
     extra.insert("clipped".into(), rules::round3(m.clipped).into());
+    extra.insert("ink".into(), rules::round3(m.ink).into());
     extra.insert(
         "colourfulness".into(),
         rules::round3(m.colourfulness).into(),

@@ -27,6 +27,9 @@ pub struct Measures {
     pub paper_level: f64,
     /// Share of the region that is clipped to near-white.
     pub clipped: f64,
+    /// Share of the region clearly darker than paper: print, text, a photo. On a
+    /// page text covers a few percent, below what a percentile can see.
+    pub ink: f64,
     /// Share of the region covered by specular highlights.
     pub glare: f64,
     /// Hasler and Süsstrunk's colourfulness (0 for grey, ~15 dull, 40+ vivid).
@@ -35,7 +38,7 @@ pub struct Measures {
 
 pub fn measure(region: &Region) -> Measures {
     let luma = luminance(region);
-    let (brightness, [dark_level, paper_level, white_level], clipped) =
+    let (brightness, [dark_level, paper_level, white_level], clipped, ink) =
         exposure(&luma, &region.valid);
     Measures {
         blur: blur_effect(&luma, &region.valid, region.rgb.width() as usize),
@@ -45,6 +48,7 @@ pub fn measure(region: &Region) -> Measures {
         white_level,
         paper_level,
         clipped,
+        ink,
         glare: glare(region, &luma, paper_level),
         colourfulness: colourfulness(region),
     }
@@ -58,8 +62,12 @@ fn luminance(region: &Region) -> Vec<f32> {
         .collect()
 }
 
-/// Mean, the 5th, 80th and 95th percentiles, and the clipped share.
-fn exposure(luma: &[f32], valid: &[bool]) -> (f64, [f64; 3], f64) {
+/// Luminance (0..255) below which a pixel counts as ink: faint thermal
+/// print on receipts reads around 130-150 and is still legible.
+const INK_BELOW: usize = 170;
+
+/// Mean, the 5th, 80th and 95th percentiles, the clipped and the ink shares.
+fn exposure(luma: &[f32], valid: &[bool]) -> (f64, [f64; 3], f64, f64) {
     let mut hist = [0u64; 256];
     let mut sum = 0.0f64;
     for (&l, _) in luma.iter().zip(valid).filter(|(_, &v)| v) {
@@ -68,7 +76,7 @@ fn exposure(luma: &[f32], valid: &[bool]) -> (f64, [f64; 3], f64) {
     }
     let n: u64 = hist.iter().sum();
     if n == 0 {
-        return (0.0, [0.0; 3], 0.0);
+        return (0.0, [0.0; 3], 0.0, 0.0);
     }
     let pct = |q: f64| {
         let target = (q * n as f64).ceil() as u64;
@@ -82,10 +90,12 @@ fn exposure(luma: &[f32], valid: &[bool]) -> (f64, [f64; 3], f64) {
         1.0
     };
     let clipped = hist[250..].iter().sum::<u64>() as f64 / n as f64;
+    let ink = hist[..INK_BELOW].iter().sum::<u64>() as f64 / n as f64;
     (
         sum / n as f64 / 255.0,
         [pct(0.05), pct(0.80), pct(0.95)],
         clipped,
+        ink,
     )
 }
 
