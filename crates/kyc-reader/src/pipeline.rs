@@ -156,7 +156,8 @@ const MRZ_GLYPH_PX: f64 = 36.0;
 /// Identity documents: an MRZ is looked for without OCR first (see
 /// `zone`); a document without one costs no OCR at all. When a zone is
 /// found it is read at ~36 px glyphs; if that gives no valid MRZ, the
-/// MRZ-looking lines are re-read alone, then the bottom half of the page.
+/// MRZ-looking lines are re-read alone, then the bottom half of the page,
+/// keeping the best.
 pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
     let prepared = Prepared::new(ctx.image, report.document.corners.as_ref(), |w, _| {
         1400.0 / w.max(1.0)
@@ -226,7 +227,9 @@ pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
             }
         }
     }
-    if best.is_none() {
+    // The zone crop can cut a line or read worse than the old page-half
+    // pass; with a zone found, that pass is still worth its cost.
+    if !best.as_ref().is_some_and(|(m, _)| m.valid) {
         let (w, h) = doc.dimensions();
         if let Some(bottom) = crop_for_ocr(doc, 0, h / 2, w, h - h / 2) {
             let lines = recognise(ctx, &bottom, &pass);

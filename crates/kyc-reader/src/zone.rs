@@ -66,6 +66,25 @@ pub fn find_zone(gray: &GrayImage) -> Option<Zone> {
     stack(&rows, w, h)
 }
 
+/// One line per long chain of glyphs, with the grid test's verdict: for
+/// tuning the detector on real images (see `examples/zone_debug.rs`).
+pub fn debug_rows(gray: &GrayImage) -> Vec<String> {
+    let w = gray.width();
+    let mask = ink_mask(gray, false, (w / 24).clamp(15, 81), 12);
+    let max_h = (w / 12).max(8);
+    let glyphs: Vec<Glyph> = components(&mask)
+        .into_iter()
+        .filter(|g| g.h >= 6 && g.h <= max_h && g.w <= g.h * 2 && g.area >= 8)
+        .collect();
+    chains(&glyphs)
+        .iter()
+        .map(|c| {
+            let (x, y) = (c[0].x, c[0].y);
+            format!("chain n={} at ({x},{y}): {:?}", c.len(), grid_row(c))
+        })
+        .collect()
+}
+
 /// Groups glyphs into left-to-right chains: each next glyph starts within
 /// about one glyph height of the previous one's end, at the same centre
 /// height (a third of a glyph; this follows a slight skew), with a height
@@ -112,6 +131,24 @@ fn chains(glyphs: &[Glyph]) -> Vec<Vec<Glyph>> {
     out
 }
 
+/// How many glyphs sit within a quarter pitch of the grid through
+/// `anchor`, one per grid position, and how many positions those span.
+fn on_grid(chain: &[Glyph], anchor: f64, pitch: f64) -> (usize, usize) {
+    let mut ks: Vec<i64> = chain
+        .iter()
+        .filter_map(|g| {
+            let k_f = (centre_x(g) - anchor) / pitch;
+            let k = k_f.round();
+            ((k_f - k).abs() <= 0.25).then_some(k as i64)
+        })
+        .collect();
+    ks.dedup();
+    match (ks.first(), ks.last()) {
+        (Some(a), Some(b)) => (ks.len(), (b - a).unsigned_abs() as usize + 1),
+        _ => (0, 0),
+    }
+}
+
 fn centre_y(g: &Glyph) -> f64 {
     f64::from(g.y) + f64::from(g.h) / 2.0
 }
@@ -133,18 +170,14 @@ fn grid_row(chain: &[Glyph]) -> Option<GridRow> {
     if pitch < 3.0 {
         return None;
     }
-    let first = centre_x(chain.first()?);
-    let mut on_grid = 0usize;
-    let mut last_k = -1i64;
-    for g in chain {
-        let k_f = (centre_x(g) - first) / pitch;
-        let k = k_f.round() as i64;
-        if (k_f - k as f64).abs() <= 0.25 && k != last_k {
-            on_grid += 1;
-            last_k = k;
-        }
-    }
-    let positions = last_k.max(0) as usize + 1;
+    // The grid's phase: anchored on whichever of the first glyphs puts
+    // most glyphs on it (a speck or a merged pair at the start would
+    // otherwise put the whole row off grid).
+    let (on_grid, positions) = chain
+        .iter()
+        .take(6)
+        .map(|a| on_grid(chain, centre_x(a), pitch))
+        .max()?;
     if !(MIN_POSITIONS..=MAX_POSITIONS).contains(&positions) || on_grid * 10 < positions * 7 {
         return None;
     }
