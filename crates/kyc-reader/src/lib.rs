@@ -14,6 +14,7 @@ pub mod issue;
 pub mod mrz;
 mod pipeline;
 pub mod prep;
+pub mod zone;
 
 use image::RgbImage;
 use kyc_checker::{CheckRequest, Reason, Report};

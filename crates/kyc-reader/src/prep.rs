@@ -225,6 +225,28 @@ pub fn crop(gray: &GrayImage, x: u32, y: u32, w: u32, h: u32) -> GrayImage {
     imageops::crop_imm(gray, x, y, w, h).to_image()
 }
 
+/// Smallest side, in pixels, of an image worth giving to OCR. Tesseract
+/// scales and thresholds what it gets; on a few-pixel image that leaves
+/// nothing, and leptonica prints "pixCreateHeader: width must be > 0".
+pub const MIN_OCR_SIDE: u32 = 8;
+
+/// Whether `gray` is big enough to OCR (see [`MIN_OCR_SIDE`]).
+pub fn ocr_sized(gray: &GrayImage) -> bool {
+    gray.width() >= MIN_OCR_SIDE && gray.height() >= MIN_OCR_SIDE
+}
+
+/// A sub-rectangle to OCR: the rectangle clamped to the image, or `None`
+/// when what is left is empty or smaller than [`MIN_OCR_SIDE`]. Unlike
+/// [`crop`], this never invents a 1x1 image from a rectangle that lies
+/// outside the picture.
+pub fn crop_for_ocr(gray: &GrayImage, x: u32, y: u32, w: u32, h: u32) -> Option<GrayImage> {
+    let x1 = x.saturating_add(w).min(gray.width());
+    let y1 = y.saturating_add(h).min(gray.height());
+    let (cw, ch) = (x1.checked_sub(x)?, y1.checked_sub(y)?);
+    let out = imageops::crop_imm(gray, x, y, cw, ch).to_image();
+    ocr_sized(&out).then_some(out)
+}
+
 pub fn invert(gray: &GrayImage) -> GrayImage {
     let mut out = gray.clone();
     imageops::invert(&mut out);
@@ -303,6 +325,25 @@ mod tests {
         let img = GrayImage::new(50, 40);
         assert_eq!(crop(&img, 40, 30, 100, 100).dimensions(), (10, 10));
         assert_eq!(crop(&img, 90, 90, 5, 5).dimensions(), (1, 1));
+    }
+
+    #[test]
+    fn crop_for_ocr_refuses_empty_and_tiny_regions() {
+        let img = GrayImage::new(50, 40);
+        assert!(crop_for_ocr(&GrayImage::new(0, 0), 0, 0, 10, 10).is_none());
+        assert!(
+            crop_for_ocr(&img, 90, 90, 5, 5).is_none(),
+            "outside the image"
+        );
+        assert!(crop_for_ocr(&img, 0, 0, 0, 40).is_none(), "zero width");
+        assert!(crop_for_ocr(&img, 45, 0, 20, 40).is_none(), "5 px left");
+        assert!(crop_for_ocr(&img, 0, u32::MAX, 50, 40).is_none());
+        assert_eq!(
+            crop_for_ocr(&img, 40, 30, 100, 100).map(|c| c.dimensions()),
+            Some((10, 10))
+        );
+        assert!(!ocr_sized(&GrayImage::new(0, 100)));
+        assert!(ocr_sized(&GrayImage::new(8, 8)));
     }
 
     #[test]
