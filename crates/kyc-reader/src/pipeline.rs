@@ -51,7 +51,9 @@ fn recognise(ctx: &Context<'_>, image: &GrayImage, pass: &Pass<'_>) -> Vec<Line>
 pub fn read_address(ctx: &Context<'_>, report: &mut Report) {
     // Bills photographed whole are 1–4k px tall; text reads best with the
     // long side between 1600 and 3000 (about 200–300 dpi for A4).
-    let prepared = Prepared::new(ctx.image, report.document.corners.as_ref(), |w, h| {
+    // A page is read whole: OCR copes with the background, while a quad that
+    // misses part of the page (a fold, a stamp's box) would cut text off.
+    let prepared = Prepared::new(ctx.image, None, |w, h| {
         let long = w.max(h).max(1.0);
         long.clamp(1600.0, 3000.0) / long
     });
