@@ -27,9 +27,10 @@ pub use rules::Thresholds;
 /// every measure runs in a few milliseconds.
 pub const ANALYSIS_LONG_SIDE: u32 = 800;
 
-/// Reasons after which OCR is pointless.
-const UNREADABLE: [ReasonCode; 4] = [
-    ReasonCode::LowResolution,
+/// Reasons after which OCR is pointless. A low-resolution photo is still
+/// read: a full card number legible in it must be found (and shredded),
+/// and the reader upscales what it reads.
+const UNREADABLE: [ReasonCode; 3] = [
     ReasonCode::Blurry,
     ReasonCode::TooDark,
     ReasonCode::Overexposed,
