@@ -59,12 +59,9 @@ fn dump(dir: &Path, out: &Path) {
         for (name, d) in variants {
             let b = match d {
                 None => bytes.clone(),
-                Some(d) => synth::encode_jpeg(&synth::degrade(
-                    &full.image,
-                    quad.as_ref(),
-                    d,
-                    r as u64 + 1,
-                )),
+                Some(d) => {
+                    synth::encode_jpeg(&synth::degrade(&full.image, quad.as_ref(), d, r as u64 + 1))
+                }
             };
             let (analysis, _) = decode::decode_analysis(&b, &limits, 800).expect("decode");
             let region = document::find(&analysis.image, DocumentKind::Identity)
@@ -73,10 +70,15 @@ fn dump(dir: &Path, out: &Path) {
             let (w, h) = region.rgb.dimensions();
             let img = RgbaImage::from_fn(w, h, |x, y| {
                 let p = region.rgb.get_pixel(x, y).0;
-                let a = if region.valid[(y * w + x) as usize] { 255 } else { 0 };
+                let a = if region.valid[(y * w + x) as usize] {
+                    255
+                } else {
+                    0
+                };
                 Rgba([p[0], p[1], p[2], a])
             });
-            img.save(out.join(format!("{id}__{name}.png"))).expect("save");
+            img.save(out.join(format!("{id}__{name}.png")))
+                .expect("save");
         }
         eprintln!("{id}");
     }
@@ -96,7 +98,25 @@ fn measure(out: &Path) {
             image::Rgb([q[0], q[1], q[2]])
         });
         let valid = img.pixels().map(|q| q.0[3] > 127).collect();
-        let m = quality::measure(&Region { rgb, valid });
+        let region = Region { rgb, valid };
+        let m = quality::measure(&region);
+        let n = region.valid.iter().filter(|&&v| v).count().max(1) as f64;
+        let hot: u8 = std::env::var("HOT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(230);
+        for b in quality::blobs(&region, hot) {
+            if b.size as f64 >= 0.0005 * n {
+                println!(
+                    "BLOB\t{}\t{:.5}\t{:.5}\t{}\t{:.1}",
+                    p.file_stem().and_then(|s| s.to_str()).unwrap_or("?"),
+                    b.size as f64 / n,
+                    b.core as f64 / n,
+                    u8::from(b.border),
+                    b.mean
+                );
+            }
+        }
         let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
         println!(
             "{name}\t{:.5}\tpaper={:.3}\twhite={:.3}\tclipped={:.4}",

@@ -1,0 +1,103 @@
+//! Specular highlights (glare) on a document region.
+//!
+//! A reflection clips the sensor in every channel over one compact patch.
+//! Measured on MIDV-500 (docs/CHECKER.md): the earlier rule, "near-white and
+//! brighter than the paper's 80th percentile", flagged 28.6% of the original
+//! frames, mostly pale or bright-but-unclipped paper and scattered small
+//! specks. White or pale paper reaches 235-250 in its darkest channel but is
+//! rarely clipped to >= 252 over a connected area of more than ~0.7% of the
+//! card, while a highlight big enough to hide a field is. Only the largest
+//! patch counts: scattered clipped specks (security print, JPEG ringing on
+//! white) add up without hiding anything.
+
+use crate::document::Region;
+
+/// One connected cluster of near-white, colourless pixels.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Blob {
+    /// Pixels in the cluster.
+    pub size: usize,
+    /// Of them, clipped in every channel (darkest channel >= 250).
+    pub core: usize,
+    /// Whether it reaches the region's border or the part outside the photo.
+    pub border: bool,
+    /// Mean of the darkest channel over the cluster.
+    pub mean: f64,
+}
+
+/// Darkest-channel level from which a pixel counts as clipped glare: all
+/// three channels at the sensor's ceiling, so colourless by construction.
+pub const CLIPPED: u8 = 252;
+
+/// Share of the valid area covered by the largest 4-connected patch clipped
+/// in every channel. Blobs touching the border are kept: real highlights on
+/// MIDV often run off the card's edge.
+pub fn glare(region: &Region) -> f64 {
+    let valid_n = region.valid.iter().filter(|&&v| v).count();
+    if valid_n == 0 {
+        return 0.0;
+    }
+    let largest = blobs(region, CLIPPED)
+        .iter()
+        .map(|b| b.size)
+        .max()
+        .unwrap_or(0);
+    largest as f64 / valid_n as f64
+}
+
+/// Clusters of pixels whose darkest channel is at least `hot` (near-white
+/// and colourless at once), 4-connected.
+pub fn blobs(region: &Region, hot: u8) -> Vec<Blob> {
+    let (w, h) = (region.rgb.width() as usize, region.rgb.height() as usize);
+    let minch: Vec<u8> = region
+        .rgb
+        .pixels()
+        .map(|p| p.0.iter().min().copied().unwrap_or(0))
+        .collect();
+    let is_hot: Vec<bool> = minch
+        .iter()
+        .zip(&region.valid)
+        .map(|(&m, &v)| v && m >= hot)
+        .collect();
+    let mut seen = vec![false; is_hot.len()];
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..is_hot.len() {
+        if !is_hot[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let mut b = Blob::default();
+        let mut sum = 0u64;
+        while let Some(i) = stack.pop() {
+            b.size += 1;
+            sum += u64::from(minch[i]);
+            if minch[i] >= 250 {
+                b.core += 1;
+            }
+            let (x, y) = (i % w, i / w);
+            let neighbours = [
+                (x > 0).then(|| i - 1),
+                (x + 1 < w).then(|| i + 1),
+                (y > 0).then(|| i - w),
+                (y + 1 < h).then(|| i + w),
+            ];
+            if neighbours
+                .iter()
+                .any(|n| n.is_none_or(|j| !region.valid[j]))
+            {
+                b.border = true;
+            }
+            for j in neighbours.into_iter().flatten() {
+                if is_hot[j] && !seen[j] {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            }
+        }
+        b.mean = sum as f64 / b.size as f64;
+        out.push(b);
+    }
+    out
+}
