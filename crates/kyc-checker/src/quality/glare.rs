@@ -101,3 +101,45 @@ pub fn blobs(region: &Region, hot: u8) -> Vec<Blob> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use image::{Rgb, RgbImage};
+
+    use super::*;
+
+    fn region(f: impl Fn(u32, u32) -> [u8; 3]) -> Region {
+        Region::whole(&RgbImage::from_fn(200, 100, |x, y| Rgb(f(x, y))))
+    }
+
+    #[test]
+    fn bright_unclipped_paper_is_not_glare() {
+        assert_eq!(glare(&region(|_, _| [248, 246, 244])), 0.0);
+    }
+
+    #[test]
+    fn scattered_clipped_specks_do_not_add_up() {
+        // 1 clipped pixel in 16, isolated: 6% of the area, no patch.
+        let r = region(|x, y| {
+            if x % 4 == 0 && y % 4 == 0 {
+                [255; 3]
+            } else {
+                [200, 190, 180]
+            }
+        });
+        assert!(glare(&r) < 0.001, "{}", glare(&r));
+    }
+
+    #[test]
+    fn a_clipped_patch_counts_by_its_area() {
+        // A 20x20 clipped square on pink paper: 400 / 20000 = 2%.
+        let r = region(|x, y| {
+            if (50..70).contains(&x) && (40..60).contains(&y) {
+                [255; 3]
+            } else {
+                [255, 200, 210]
+            }
+        });
+        assert!((glare(&r) - 0.02).abs() < 1e-9, "{}", glare(&r));
+    }
+}
