@@ -118,9 +118,17 @@ fn measure(out: &Path) {
             }
         }
         let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or("?");
+        let radius: usize = std::env::var("SOLID")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(quality::SOLID_RADIUS);
         println!(
-            "{name}\t{:.5}\tpaper={:.3}\twhite={:.3}\tclipped={:.4}",
-            m.glare, m.paper_level, m.white_level, m.clipped
+            "{name}\t{:.5}\tsolid={:.5}\tpaper={:.3}\twhite={:.3}\tclipped={:.4}",
+            m.glare,
+            quality::glare_with(&region, radius),
+            m.paper_level,
+            m.white_level,
+            m.clipped
         );
     }
 }

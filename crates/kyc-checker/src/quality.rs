@@ -4,7 +4,7 @@
 
 mod glare;
 
-pub use glare::{blobs, Blob, CLIPPED};
+pub use glare::{blobs, glare_with, Blob, CLIPPED, SOLID_RADIUS};
 
 use crate::document::Region;
 

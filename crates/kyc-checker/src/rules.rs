@@ -23,7 +23,7 @@ pub struct Thresholds {
     /// ...or when even its darkest ink (5th percentile) is this light and
     /// some of it is clipped (a pale document alone is not overexposed).
     pub max_dark_level: f64,
-    /// `glare` when the largest clipped patch covers more than this share
+    /// `glare` when the largest solid clipped patch covers more than this share
     /// of the document.
     pub max_glare: f64,
     /// `black_and_white` below this colourfulness.
@@ -42,7 +42,7 @@ impl Default for Thresholds {
             min_white_level: 0.40,
             max_clipped: 0.50,
             max_dark_level: 0.70,
-            max_glare: 0.007,
+            max_glare: 0.005,
             min_colourfulness: 6.0,
             min_photo_short_side: 480,
             min_document_long_side: 450.0,
