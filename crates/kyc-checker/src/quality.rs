@@ -2,6 +2,10 @@
 //! insensitive to what the document looks like (contrast, layout, colour
 //! scheme) and sensitive to the one defect it stands for.
 
+mod glare;
+
+pub use glare::{blobs, glare_with, Blob, CLIPPED, SOLID_RADIUS};
+
 use crate::document::Region;
 
 /// Everything measured on one region.
@@ -30,7 +34,8 @@ pub struct Measures {
     /// Share of the region clearly darker than paper: print, text, a photo. On a
     /// page text covers a few percent, below what a percentile can see.
     pub ink: f64,
-    /// Share of the region covered by specular highlights.
+    /// Share of the region covered by the largest specular highlight: the
+    /// biggest connected patch clipped in every channel (see `glare.rs`).
     pub glare: f64,
     /// Hasler and Süsstrunk's colourfulness (0 for grey, ~15 dull, 40+ vivid).
     pub colourfulness: f64,
@@ -49,7 +54,7 @@ pub fn measure(region: &Region) -> Measures {
         paper_level,
         clipped,
         ink,
-        glare: glare(region, &luma, paper_level),
+        glare: glare::glare(region),
         colourfulness: colourfulness(region),
     }
 }
@@ -207,71 +212,6 @@ fn edge_width(luma: &[f32], valid: &[bool], width: usize) -> f64 {
         }
     };
     axis(true).max(axis(false))
-}
-
-/// Specular highlights: near-white, colourless pixels clearly brighter than
-/// the document's own paper, in blobs big enough to hide a character.
-/// White paper is excluded by the "brighter than its own paper" rule: when
-/// the paper itself is clipped, nothing is brighter than it, and the
-/// problem (if any) is exposure, not a reflection.
-fn glare(region: &Region, luma: &[f32], paper_level: f64) -> f64 {
-    let (w, h) = (region.rgb.width() as usize, region.rgb.height() as usize);
-    let valid_n = region.valid.iter().filter(|&&v| v).count();
-    if valid_n == 0 {
-        return 0.0;
-    }
-    let floor = (paper_level * 255.0 + 12.0).max(240.0) as f32;
-    let hot: Vec<bool> = region
-        .rgb
-        .pixels()
-        .zip(luma)
-        .zip(&region.valid)
-        .map(|((p, &l), &v)| {
-            let (mx, mn) = (
-                p.0.iter().max().copied().unwrap_or(0),
-                p.0.iter().min().copied().unwrap_or(0),
-            );
-            v && l >= floor && mx - mn <= 40
-        })
-        .collect();
-    let min_blob = (valid_n as f64 * 0.0005).max(6.0) as usize;
-    let mut seen = vec![false; hot.len()];
-    let mut covered = 0usize;
-    let mut stack = Vec::new();
-    for start in 0..hot.len() {
-        if !hot[start] || seen[start] {
-            continue;
-        }
-        seen[start] = true;
-        stack.push(start);
-        let mut size = 0usize;
-        while let Some(i) = stack.pop() {
-            size += 1;
-            let (x, y) = (i % w, i / w);
-            let mut visit = |j: usize| {
-                if hot[j] && !seen[j] {
-                    seen[j] = true;
-                    stack.push(j);
-                }
-            };
-            if x > 0 {
-                visit(i - 1);
-            }
-            if x + 1 < w {
-                visit(i + 1);
-            }
-            if y > 0 {
-                visit(i - w);
-            }
-            if y + 1 < h {
-                visit(i + w);
-            }
-        }
-        if size >= min_blob {
-            covered += size;
-        }
-    }
-    covered as f64 / valid_n as f64
 }
 
 /// Hasler and Süsstrunk (2003), on the opponent axes rg = R-G and

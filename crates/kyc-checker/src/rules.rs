@@ -23,7 +23,8 @@ pub struct Thresholds {
     /// ...or when even its darkest ink (5th percentile) is this light and
     /// some of it is clipped (a pale document alone is not overexposed).
     pub max_dark_level: f64,
-    /// `glare` above this share of the document covered by highlights.
+    /// `glare` when the largest solid clipped patch covers more than this share
+    /// of the document.
     pub max_glare: f64,
     /// `black_and_white` below this colourfulness.
     pub min_colourfulness: f64,

@@ -1,0 +1,227 @@
+//! Specular highlights (glare) on a document region.
+//!
+//! A reflection clips the sensor in every channel over one compact patch.
+//! Measured on MIDV-500 (docs/CHECKER.md): the earlier rule, "near-white and
+//! brighter than the paper's 80th percentile", flagged 28.6% of the original
+//! frames, mostly pale or bright-but-unclipped paper and scattered small
+//! specks. White or pale paper reaches 235-250 in its darkest channel but is
+//! rarely clipped to >= 252 over a solid connected area of more than ~0.5% of
+//! the card, while a highlight big enough to hide a field is. Only the largest
+//! patch counts: scattered clipped specks (security print, JPEG ringing on
+//! white) add up without hiding anything.
+
+use crate::document::Region;
+
+/// One connected cluster of near-white, colourless pixels.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Blob {
+    /// Pixels in the cluster.
+    pub size: usize,
+    /// Of them, clipped in every channel (darkest channel >= 250).
+    pub core: usize,
+    /// Whether it reaches the region's border or the part outside the photo.
+    pub border: bool,
+    /// Mean of the darkest channel over the cluster.
+    pub mean: f64,
+}
+
+/// Darkest-channel level from which a pixel counts as clipped glare: all
+/// three channels at the sensor's ceiling, so colourless by construction.
+pub const CLIPPED: u8 = 252;
+
+/// How far (pixels of the measured region, Chebyshev) a clipped pixel's
+/// neighbourhood must be clipped too for it to count. Paper clipped around
+/// print is perforated by the letters and falls apart; a reflection washes
+/// the print out and stays solid.
+pub const SOLID_RADIUS: usize = 2;
+
+/// Share of the valid area covered by the largest 4-connected patch that
+/// is clipped in every channel and solid (see [`SOLID_RADIUS`]). Blobs
+/// touching the border are kept: real highlights on MIDV often run off the
+/// card's edge.
+pub fn glare(region: &Region) -> f64 {
+    glare_with(region, SOLID_RADIUS)
+}
+
+/// [`glare`] with an explicit solidity radius (0 = every clipped pixel).
+pub fn glare_with(region: &Region, radius: usize) -> f64 {
+    let valid_n = region.valid.iter().filter(|&&v| v).count();
+    let (w, h) = (region.rgb.width() as usize, region.rgb.height() as usize);
+    if valid_n == 0 || w == 0 {
+        return 0.0;
+    }
+    let clipped: Vec<bool> = region
+        .rgb
+        .pixels()
+        .zip(&region.valid)
+        .map(|(p, &v)| v && p.0.iter().all(|&c| c >= CLIPPED))
+        .collect();
+    let solid = erode(&erode(&clipped, w, h, radius, true), w, h, radius, false);
+    let largest = component_sizes(&solid, w, h).into_iter().max().unwrap_or(0);
+    largest as f64 / valid_n as f64
+}
+
+/// Keeps a pixel when every pixel within `r` along one axis is set: one
+/// pass of a separable square erosion.
+fn erode(mask: &[bool], w: usize, h: usize, r: usize, horizontal: bool) -> Vec<bool> {
+    let mut out = vec![false; mask.len()];
+    for (i, o) in out.iter_mut().enumerate() {
+        let (x, y) = (i % w, i / w);
+        let (pos, len) = if horizontal { (x, w) } else { (y, h) };
+        if pos < r || pos + r >= len {
+            continue;
+        }
+        *o = (pos - r..=pos + r).all(|k| {
+            let j = if horizontal { y * w + k } else { k * w + x };
+            mask[j]
+        });
+    }
+    out
+}
+
+/// Sizes of the 4-connected components of `mask`.
+fn component_sizes(mask: &[bool], w: usize, h: usize) -> Vec<usize> {
+    let mut seen = vec![false; mask.len()];
+    let mut sizes = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..mask.len() {
+        if !mask[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let mut size = 0;
+        while let Some(i) = stack.pop() {
+            size += 1;
+            let (x, y) = (i % w, i / w);
+            let neighbours = [
+                (x > 0).then(|| i - 1),
+                (x + 1 < w).then(|| i + 1),
+                (y > 0).then(|| i - w),
+                (y + 1 < h).then(|| i + w),
+            ];
+            for j in neighbours.into_iter().flatten() {
+                if mask[j] && !seen[j] {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            }
+        }
+        sizes.push(size);
+    }
+    sizes
+}
+
+/// Clusters of pixels whose darkest channel is at least `hot` (near-white
+/// and colourless at once), 4-connected.
+pub fn blobs(region: &Region, hot: u8) -> Vec<Blob> {
+    let (w, h) = (region.rgb.width() as usize, region.rgb.height() as usize);
+    let minch: Vec<u8> = region
+        .rgb
+        .pixels()
+        .map(|p| p.0.iter().min().copied().unwrap_or(0))
+        .collect();
+    let is_hot: Vec<bool> = minch
+        .iter()
+        .zip(&region.valid)
+        .map(|(&m, &v)| v && m >= hot)
+        .collect();
+    let mut seen = vec![false; is_hot.len()];
+    let mut out = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..is_hot.len() {
+        if !is_hot[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let mut b = Blob::default();
+        let mut sum = 0u64;
+        while let Some(i) = stack.pop() {
+            b.size += 1;
+            sum += u64::from(minch[i]);
+            if minch[i] >= 250 {
+                b.core += 1;
+            }
+            let (x, y) = (i % w, i / w);
+            let neighbours = [
+                (x > 0).then(|| i - 1),
+                (x + 1 < w).then(|| i + 1),
+                (y > 0).then(|| i - w),
+                (y + 1 < h).then(|| i + w),
+            ];
+            if neighbours
+                .iter()
+                .any(|n| n.is_none_or(|j| !region.valid[j]))
+            {
+                b.border = true;
+            }
+            for j in neighbours.into_iter().flatten() {
+                if is_hot[j] && !seen[j] {
+                    seen[j] = true;
+                    stack.push(j);
+                }
+            }
+        }
+        b.mean = sum as f64 / b.size as f64;
+        out.push(b);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use image::{Rgb, RgbImage};
+
+    use super::*;
+
+    fn region(f: impl Fn(u32, u32) -> [u8; 3]) -> Region {
+        Region::whole(&RgbImage::from_fn(200, 100, |x, y| Rgb(f(x, y))))
+    }
+
+    #[test]
+    fn bright_unclipped_paper_is_not_glare() {
+        assert_eq!(glare(&region(|_, _| [248, 246, 244])), 0.0);
+    }
+
+    #[test]
+    fn scattered_clipped_specks_do_not_add_up() {
+        // 1 clipped pixel in 16, isolated: 6% of the area, no patch.
+        let r = region(|x, y| {
+            if x % 4 == 0 && y % 4 == 0 {
+                [255; 3]
+            } else {
+                [200, 190, 180]
+            }
+        });
+        assert!(glare(&r) < 0.001, "{}", glare(&r));
+    }
+
+    #[test]
+    fn a_solid_clipped_patch_counts_by_its_eroded_area() {
+        // A 20x20 clipped square on pink paper; erosion by the solidity
+        // radius leaves (20 - 2r)^2 of it.
+        let r = region(|x, y| {
+            if (50..70).contains(&x) && (40..60).contains(&y) {
+                [255; 3]
+            } else {
+                [255, 200, 210]
+            }
+        });
+        let side = (20 - 2 * SOLID_RADIUS) as f64;
+        assert!(
+            (glare(&r) - side * side / 20000.0).abs() < 1e-9,
+            "{}",
+            glare(&r)
+        );
+        assert!((glare_with(&r, 0) - 0.02).abs() < 1e-9);
+    }
+
+    #[test]
+    fn clipped_paper_perforated_by_print_is_not_glare() {
+        // Clipped white paper with a dark text row every 4th line.
+        let r = region(|_, y| if y % 4 == 0 { [30; 3] } else { [255; 3] });
+        assert!(glare_with(&r, 0) > 0.005);
+        assert_eq!(glare(&r), 0.0);
+    }
+}
