@@ -27,6 +27,16 @@ pub enum ImageFormat {
     Png,
 }
 
+impl ImageFormat {
+    /// The media type a stored document of this format is served as.
+    pub fn mime(self) -> &'static str {
+        match self {
+            ImageFormat::Jpeg => "image/jpeg",
+            ImageFormat::Png => "image/png",
+        }
+    }
+}
+
 /// Why bytes did not become an image. Each maps to one file-level reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {

@@ -106,6 +106,19 @@ text_enum!(
     }
 );
 
+impl DocumentStatus {
+    /// Where a document stands after the automatic checks: a retake goes
+    /// back to the player, a final rejection is final, anything else waits
+    /// for a reviewer (the automatic verdict is advice to them).
+    pub fn after_check(verdict: crate::Verdict) -> DocumentStatus {
+        match verdict {
+            crate::Verdict::Retake => DocumentStatus::RetakeRequested,
+            crate::Verdict::Reject => DocumentStatus::Rejected,
+            crate::Verdict::Accept | crate::Verdict::Review => DocumentStatus::PendingReview,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,17 +21,6 @@ pub struct ReceivedFile {
     pub declared_type: Option<String>,
 }
 
-/// The two image types kyc accepts, told apart by their magic numbers.
-pub fn sniff_content_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else {
-        None
-    }
-}
-
 /// Reads the body of an upload request: raw (`image/jpeg`, `image/png`,
 /// `application/octet-stream`, or no type) or `multipart/form-data` with a
 /// `file` field. Answers 413 as soon as the limit is passed, and before
@@ -162,6 +151,10 @@ async fn collect_limited(
 mod tests {
     use super::*;
 
+    fn sniff_mime(bytes: &[u8]) -> Option<&'static str> {
+        kyc_checker::sniff(bytes).map(kyc_checker::ImageFormat::mime)
+    }
+
     #[tokio::test]
     async fn limit_is_enforced_while_streaming_and_digest_matches() {
         let chunks = futures::stream::iter(vec![
@@ -184,16 +177,10 @@ mod tests {
 
     #[test]
     fn magic_numbers_decide_and_declarations_must_agree() {
-        assert_eq!(
-            sniff_content_type(&[0xFF, 0xD8, 0xFF, 0xE0]),
-            Some("image/jpeg")
-        );
-        assert_eq!(
-            sniff_content_type(b"\x89PNG\r\n\x1a\n...."),
-            Some("image/png")
-        );
-        assert_eq!(sniff_content_type(b"%PDF-1.7"), None);
-        assert_eq!(sniff_content_type(b"GIF89a"), None);
+        assert_eq!(sniff_mime(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff_mime(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff_mime(b"%PDF-1.7"), None);
+        assert_eq!(sniff_mime(b"GIF89a"), None);
         assert!(check_declared_matches(Some("image/png"), "image/jpeg").is_err());
         assert!(check_declared_matches(Some("image/jpg"), "image/jpeg").is_ok());
         assert!(check_declared_matches(None, "image/png").is_ok());

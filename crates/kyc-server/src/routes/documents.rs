@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use bytes::Bytes;
 use kyc_checker::{CheckRequest, Report};
-use kyc_core::{CaseId, DocumentId, DocumentKind, DocumentStatus, ReasonCode, Verdict};
+use kyc_core::{CaseId, DocumentId, DocumentKind, DocumentStatus, ReasonCode};
 use kyc_store::{InsertDocument, NewDocument, NewJob};
 use kyc_vault::ObjectKey;
 use serde::Serialize;
@@ -16,7 +16,7 @@ use super::views::DocumentView;
 use crate::auth::Player;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::upload::{check_declared_matches, receive, sniff_content_type};
+use crate::upload::{check_declared_matches, receive};
 
 #[derive(Debug, Serialize)]
 pub struct UploadView {
@@ -56,7 +56,8 @@ pub async fn upload(
     }
 
     let file = receive(request, &state).await?;
-    let content_type = sniff_content_type(&file.bytes)
+    let content_type = kyc_checker::sniff(&file.bytes)
+        .map(kyc_checker::ImageFormat::mime)
         .ok_or_else(|| ApiError::UnsupportedFormat("the file is not a JPEG or PNG image".into()))?;
     check_declared_matches(file.declared_type.as_deref(), content_type)?;
 
@@ -76,11 +77,7 @@ pub async fn upload(
     refuse_unreadable(&report, &state.limits)?;
 
     let document_id = DocumentId::new();
-    let status = match report.verdict {
-        Verdict::Retake => DocumentStatus::RetakeRequested,
-        Verdict::Reject => DocumentStatus::Rejected,
-        Verdict::Accept | Verdict::Review => DocumentStatus::PendingReview,
-    };
+    let status = DocumentStatus::after_check(report.verdict);
     let object_key: ObjectKey = format!("documents/{}/{}", case.id, document_id)
         .parse()
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("object key: {e}")))?;
