@@ -104,6 +104,43 @@ fn exposure(luma: &[f32], valid: &[bool]) -> (f64, [f64; 3], f64, f64) {
     )
 }
 
+/// Rows (`horizontal`) or columns of a row-major `width` x `height` plane,
+/// walked alike: `at(line, k)` is the k-th pixel of the line.
+#[derive(Clone, Copy)]
+struct Axis {
+    width: usize,
+    height: usize,
+    horizontal: bool,
+}
+
+impl Axis {
+    /// Pixels along one line.
+    fn len(self) -> usize {
+        if self.horizontal {
+            self.width
+        } else {
+            self.height
+        }
+    }
+
+    /// How many lines there are.
+    fn lines(self) -> usize {
+        if self.horizontal {
+            self.height
+        } else {
+            self.width
+        }
+    }
+
+    fn at(self, line: usize, k: usize) -> usize {
+        if self.horizontal {
+            line * self.width + k
+        } else {
+            k * self.width + line
+        }
+    }
+}
+
 /// Crete, Dolmiere, Ladret, Nicolas (2007), "The blur effect": compares the
 /// image with a copy blurred along each axis by a 9-tap box; a sharp image
 /// loses much of its neighbour-difference energy, a blurred one little.
@@ -112,20 +149,14 @@ fn blur_effect(luma: &[f32], valid: &[bool], width: usize) -> f64 {
         return 1.0;
     }
     let height = luma.len() / width;
-    // (dx, dy) = (1, 0) compares horizontal neighbours, (0, 1) vertical.
     let axis = |horizontal: bool| {
-        let (len, lines) = if horizontal {
-            (width, height)
-        } else {
-            (height, width)
+        let axis = Axis {
+            width,
+            height,
+            horizontal,
         };
-        let at = |line: usize, k: usize| {
-            if horizontal {
-                line * width + k
-            } else {
-                k * width + line
-            }
-        };
+        let (len, lines) = (axis.len(), axis.lines());
+        let at = |line: usize, k: usize| axis.at(line, k);
         let (mut s_f, mut s_v) = (0.0f64, 0.0f64);
         let mut boxed = vec![0.0f32; len];
         for line in 0..lines {
@@ -164,18 +195,13 @@ fn edge_width(luma: &[f32], valid: &[bool], width: usize) -> f64 {
     }
     let height = luma.len() / width;
     let axis = |horizontal: bool| {
-        let (len, lines) = if horizontal {
-            (width, height)
-        } else {
-            (height, width)
+        let axis = Axis {
+            width,
+            height,
+            horizontal,
         };
-        let at = |line: usize, k: usize| {
-            if horizontal {
-                line * width + k
-            } else {
-                k * width + line
-            }
-        };
+        let (len, lines) = (axis.len(), axis.lines());
+        let at = |line: usize, k: usize| axis.at(line, k);
         let (mut weighted, mut total) = (0.0f64, 0.0f64);
         for line in 0..lines {
             let (mut sign, mut run, mut rise) = (0i8, 0usize, 0.0f32);
