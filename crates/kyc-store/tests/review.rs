@@ -75,7 +75,9 @@ async fn case_in_review(db: &Database) -> (CaseId, Vec<DocumentId>) {
             id: doc,
             case_id: id,
             kind,
-            sha256: Sha256Digest::from_bytes([i as u8 + (id.as_uuid().as_bytes()[15]); 32]),
+            sha256: Sha256Digest::from_bytes(
+                [(i as u8).wrapping_add(id.as_uuid().as_bytes()[15]); 32],
+            ),
             content_type: "image/jpeg",
             byte_size: 10,
             width: 10,
