@@ -178,11 +178,15 @@ pub async fn get_case(
         .get_case(id)
         .await?
         .ok_or(ApiError::NotFound("case"))?;
-    let documents = state.db.documents_of_case(id).await?;
+    // Job states before documents: a reading stores its report and completes
+    // its job in one transaction, so a reading seen as done here is always
+    // shown with the report it wrote (the other order can pair "done" with
+    // the report from before the reading).
     let readings = state
         .db
         .job_states_for_case(id, kyc_store::READ_DOCUMENT)
         .await?;
+    let documents = state.db.documents_of_case(id).await?;
     let mut view = CaseView::new(&case, &documents, &state.sla, state.clock.now());
     view.set_readings(&readings);
     Ok(Json(view))
