@@ -2,10 +2,8 @@
 //! path. Decrypts the object, decodes it, reads the fields its kind needs,
 //! and merges them and their reasons into the report stored at upload.
 
-use std::io::Cursor;
-
 use bytes::Bytes;
-use kyc_checker::{CheckRequest, Limits, Report};
+use kyc_checker::{CheckRequest, Report};
 use kyc_core::{DocumentId, DocumentStatus, ReasonCode};
 use kyc_store::{DocumentRecord, JobRecord, ReadingOutcome, ReadingUpdate};
 use kyc_vault::{Envelope, ObjectKey, VaultError};
@@ -142,32 +140,18 @@ async fn open_object(
     Ok(Bytes::from(plaintext))
 }
 
-/// The CPU part: the checker again for the upright image (falling back to
-/// a plain, size-limited decode), then OCR merged into `report`.
+/// The CPU part: decode the upright image with the checker's own limited
+/// decoder (the quality checks and the document's corners are already in
+/// the stored report), then OCR merged into `report`.
 fn read(
     reader: &kyc_reader::Reader,
     bytes: &[u8],
     request: &CheckRequest,
     mut report: Report,
 ) -> Report {
-    let checked = kyc_checker::check(bytes, request);
-    let image = checked.image.or_else(|| decode(bytes, &request.limits));
-    match image {
-        Some(image) => reader.read(&image, request, &mut report),
-        None => tracing::warn!("stored document does not decode; nothing read"),
+    match kyc_checker::decode::decode_full(bytes, &request.limits) {
+        Ok(decoded) => reader.read(&decoded.image, request, &mut report),
+        Err(err) => tracing::warn!(error = %err, "stored document does not decode; nothing read"),
     }
     report
-}
-
-fn decode(bytes: &[u8], limits: &Limits) -> Option<image::RgbImage> {
-    let mut reader = image::ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()?;
-    let mut image_limits = image::Limits::default();
-    let side = u32::try_from(limits.max_pixels).unwrap_or(u32::MAX);
-    image_limits.max_image_width = Some(side);
-    image_limits.max_image_height = Some(side);
-    image_limits.max_alloc = Some(limits.max_pixels.saturating_mul(4));
-    reader.limits(image_limits);
-    reader.decode().ok().map(|image| image.to_rgb8())
 }
