@@ -173,16 +173,40 @@ fn fix_digit_lookalikes(folded: &str) -> String {
     out.into_iter().collect()
 }
 
+/// Whether an OCR line looks like it holds a date, read or not: two
+/// separators between short runs (`14/4ur/2017`, `04-00-/`), or a date
+/// label followed by a digit (`Date : O4 06 2018`). Loose on purpose: it
+/// only picks lines worth a second, closer look.
+pub fn looks_like_date(text: &str) -> bool {
+    static RES: OnceLock<Vec<Regex>> = OnceLock::new();
+    let res = RES.get_or_init(|| {
+        [
+            r"\d{1,4} ?[./-] ?[\p{L}\d]{1,4} ?[./-]",
+            r"(?:^|[^\p{L}])(?:date|dated|tarix|tarih|дата|куни)\p{L}*[^\d]{0,6}\d",
+        ]
+        .iter()
+        .filter_map(|re| Regex::new(re).ok())
+        .collect()
+    });
+    let folded = fix_digit_lookalikes(&fold(text));
+    res.iter().any(|re| re.is_match(&folded))
+}
+
 /// Every date in `text` (one OCR line), in order of position. Offsets are
 /// byte offsets into `fold(text)`.
 pub fn find_dates(text: &str) -> Vec<FoundDate> {
     let folded = fix_digit_lookalikes(&fold(text));
     let mut found: Vec<FoundDate> = Vec::new();
     for (re, shape) in regexes() {
-        for caps in re.captures_iter(&folded) {
+        // Each pattern eats one char of context after a date; searching on
+        // from the date's own end lets `01.09.2026 30.09.2026` give both.
+        let mut at = 0;
+        while let Some(caps) = re.captures_at(&folded, at) {
             let (Some(a), Some(b), Some(c)) = (caps.get(1), caps.get(2), caps.get(3)) else {
-                continue;
+                break;
             };
+            let date_end = a.end().max(b.end()).max(c.end());
+            at = if date_end > at { date_end } else { at + 1 };
             let Some(date) = build(*shape, a.as_str(), b.as_str(), c.as_str()) else {
                 continue;
             };

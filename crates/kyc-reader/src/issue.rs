@@ -9,14 +9,17 @@
 use chrono::{Months, NaiveDate};
 
 use crate::dates::{find_dates, fold};
+use crate::engine::{Line, Word};
 
-/// A date chosen on a page: which line and which words it came from.
+mod layout;
+
+/// A date chosen on a page and where it was printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IssueDate {
     pub date: NaiveDate,
-    pub line: usize,
-    /// Word range `[from, to)` in the line.
-    pub words: (usize, usize),
+    /// The date's words, as (x, y, w, h) in the pixels of the OCR'd image.
+    pub bbox: (u32, u32, u32, u32),
+    /// Label evidence: +3 issue label, +2 generic, -3 another date's.
     pub score: i32,
 }
 
@@ -31,6 +34,9 @@ const ISSUE_LABELS: &[&str] = &[
     "date issued",
     "issued on",
     "printed on",
+    "document date",
+    "date of statement",
+    "faktura tarixi",
     "verilme tarixi",
     "tertib tarixi",
     "hesab tarixi",
@@ -38,15 +44,36 @@ const ISSUE_LABELS: &[&str] = &[
     "fatura tarihi",
     "duzenleme tarihi",
     "belge tarihi",
+    "tanzim tarihi",
+    "ekstre tarihi",
+    "duzenlenme tarihi",
     "дата выдачи",
     "дата выставления",
     "дата счета",
     "дата документа",
     "дата формирования",
+    "дата составления",
+    "кужат куни",
     "берилген куни",
     "берилген",
     "курылган куни",
     "шот куни",
+];
+
+/// Words that make any label another document's date, even an issue
+/// label: "Next statement date", "Предыдущая дата выставления".
+const NOT_THIS_ONE: &[&str] = &[
+    "next",
+    "previous",
+    "last payment",
+    "novbeti",
+    "evvelki",
+    "sonraki",
+    "onceki",
+    "следующ",
+    "предыдущ",
+    "келеси",
+    "алдынгы",
 ];
 
 /// Words that label some date (not necessarily the issue date).
@@ -70,6 +97,12 @@ const OTHER_LABELS: &[&str] = &[
     "agreement",
     "birth",
     "reading",
+    "read date",
+    "meter",
+    "start",
+    "opened",
+    "since",
+    "payment",
     "son odenis",
     "son odeme",
     "odenis",
@@ -79,7 +112,13 @@ const OTHER_LABELS: &[&str] = &[
     "muqavile",
     "sozlesme",
     "dogum",
-    "dogum",
+    "okuma",
+    "sayac",
+    "saygac",
+    "gosterici",
+    "baslangic",
+    "abonelik",
+    "baglanma",
     "qeden",
     "kadar",
     "срок",
@@ -89,6 +128,10 @@ const OTHER_LABELS: &[&str] = &[
     "договор",
     "рождения",
     "показан",
+    "снятия",
+    "заключ",
+    "начал",
+    "последн",
     "действ",
     "до",
     "тoлеу",
@@ -98,6 +141,8 @@ const OTHER_LABELS: &[&str] = &[
     "келисим",
     "шарт",
     "туган",
+    "корсеткиш",
+    "жасалган",
 ];
 
 /// Scores the label text before a date: +3 issue label, +2 generic date
@@ -121,6 +166,9 @@ pub fn label_score(label: &str) -> i32 {
             label.contains(&format!(" {needle}"))
         }
     };
+    if NOT_THIS_ONE.iter().any(|l| has(l)) {
+        return -3;
+    }
     if ISSUE_LABELS.iter().any(|l| has(l)) {
         return 3;
     }
@@ -134,53 +182,60 @@ pub fn label_score(label: &str) -> i32 {
     0
 }
 
-/// Picks the issue date from OCR lines (each a list of words). Returns the
-/// best-scored date; ties go to the date highest on the page. Dates forming
-/// a range on one line (`01.09.2026 - 30.09.2026`) are a billing period.
-/// Dates outside `window` (inclusive) are ignored: OCR noise such as
-/// `04-06-51` reads as a date decades away from any plausible issue day.
+/// Picks the issue date from OCR lines. Returns the best-scored date;
+/// ties go to the date highest on the page. Dates forming a range on one
+/// row (`01.09.2026 - 30.09.2026`) are a billing period. Dates outside
+/// `window` (inclusive) are ignored: OCR noise such as `04-06-51` reads as
+/// a date decades away from any plausible issue day.
+///
+/// Lines are regrouped into visual rows first (see `layout`), so a value
+/// printed far right of its label still gets it; a date with no words
+/// before it on its row takes the label of the cell above it.
 pub fn choose_issue_date(
-    lines: &[Vec<String>],
+    lines: &[Line],
     window: Option<(NaiveDate, NaiveDate)>,
 ) -> Option<IssueDate> {
+    let spans: Vec<&[Word]> = lines
+        .iter()
+        .map(|l| l.words.as_slice())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let rows = layout::rows(&spans);
     let mut best: Option<IssueDate> = None;
-    for (li, words) in lines.iter().enumerate() {
-        let (folded, offsets) = join_folded(words);
+    for (ri, row) in rows.iter().enumerate() {
+        let texts: Vec<&str> = row.words.iter().map(|w| w.text.as_str()).collect();
+        let (folded, offsets) = join_folded(&texts);
         let found = find_dates(&folded);
         for (k, f) in found.iter().enumerate() {
             if window.is_some_and(|(lo, hi)| f.date < lo || f.date > hi) {
                 continue;
             }
+            let (from, to) = word_span(&offsets, f.start, f.end);
+            let Some(bbox) = bounds(&row.words[from..to]) else {
+                continue;
+            };
             let label_start = if k == 0 { 0 } else { found[k - 1].end };
             let label = folded.get(label_start..f.start).unwrap_or("");
             let mut score = label_score(label);
             let own_label_has_text = label.chars().any(char::is_alphabetic);
-            if score == 0 && !own_label_has_text && li > 0 {
-                let above = lines[li - 1].join(" ");
-                if find_dates(&above).is_empty() {
-                    score = label_score(&above).min(2) - 1;
-                    if score == -1 {
-                        score = 0;
-                    }
+            if score == 0 && !own_label_has_text {
+                let above = layout::cell_above(&rows, ri, bbox.0, bbox.0 + bbox.2);
+                if let Some(cell) = above.filter(|c| find_dates(c).is_empty()) {
+                    score = label_score(&cell);
                 }
             }
             let between_next = found
                 .get(k + 1)
                 .and_then(|n| folded.get(f.end..n.start))
                 .map(|s| s.trim());
-            let is_range_start = matches!(
-                between_next,
-                Some("-" | "–" | "—" | "to" | "до" | "-dek" | "qeder")
-            );
-            let is_range_end = k > 0 && matches!(label.trim(), "-" | "–" | "—" | "to" | "до");
+            let is_range_start = between_next.is_some_and(|s| RANGE_WORDS.contains(&s));
+            let is_range_end = k > 0 && RANGE_WORDS.contains(&label.trim());
             if is_range_start || is_range_end {
                 score -= 3;
             }
-            let words = word_span(&offsets, f.start, f.end);
             let cand = IssueDate {
                 date: f.date,
-                line: li,
-                words,
+                bbox,
                 score,
             };
             if best.is_none_or(|b| cand.score > b.score) {
@@ -191,10 +246,22 @@ pub fn choose_issue_date(
     best
 }
 
+/// What joins the two ends of a date range.
+const RANGE_WORDS: &[&str] = &["-", "–", "—", "to", "до", "по", "-dek", "qeder", "kadar"];
+
+/// The union of the words' boxes, as (x, y, w, h).
+fn bounds(words: &[Word]) -> Option<(u32, u32, u32, u32)> {
+    let x0 = words.iter().map(|w| w.x).min()?;
+    let y0 = words.iter().map(|w| w.y).min()?;
+    let x1 = words.iter().map(|w| w.x + w.w).max()?;
+    let y1 = words.iter().map(|w| w.y + w.h).max()?;
+    Some((x0, y0, x1 - x0, y1 - y0))
+}
+
 /// Folds and joins words with single spaces, returning each word's byte
 /// offsets in the result (folding changes byte lengths, so offsets must be
 /// taken after it).
-fn join_folded(words: &[String]) -> (String, Vec<(usize, usize)>) {
+fn join_folded(words: &[&str]) -> (String, Vec<(usize, usize)>) {
     let mut text = String::new();
     let mut offsets = Vec::with_capacity(words.len());
     for w in words {

@@ -13,6 +13,7 @@ use crate::mrz::{age_on, birth_date, expiry_date, find_mrz, Mrz};
 use crate::prep::{crop_for_ocr, ocr_sized, resize_to, Prepared};
 use crate::zone::find_zone;
 
+mod address;
 mod card;
 
 pub struct Context<'a> {
@@ -46,8 +47,9 @@ fn recognise(ctx: &Context<'_>, image: &GrayImage, pass: &Pass<'_>) -> Vec<Line>
     }
 }
 
-/// Proofs of address: one full-page pass in every bill language, then the
-/// labelled issue date and the three-month rule.
+/// Proofs of address: one full-page pass in every bill language, the
+/// lines that look like dates but did not parse re-read larger (see
+/// `address`), then the labelled issue date and the three-month rule.
 pub fn read_address(ctx: &Context<'_>, report: &mut Report) {
     // Bills photographed whole are 1–4k px tall; text reads best with the
     // long side between 1600 and 3000 (about 200–300 dpi for A4).
@@ -62,11 +64,7 @@ pub fn read_address(ctx: &Context<'_>, report: &mut Report) {
         psm: 3,
         whitelist: "",
     };
-    let lines = recognise(ctx, &prepared.image, &pass);
-    let words: Vec<Vec<String>> = lines
-        .iter()
-        .map(|l| l.words.iter().map(|w| w.text.clone()).collect())
-        .collect();
+    let mut lines = recognise(ctx, &prepared.image, &pass);
     let locale = ctx.request.locale;
     // An issue date is at most a year ahead (that is already a review) and
     // not decades old; anything further is a misread number.
@@ -74,20 +72,18 @@ pub fn read_address(ctx: &Context<'_>, report: &mut Report) {
     let window = as_of
         .checked_sub_months(Months::new(12 * 15))
         .zip(as_of.checked_add_months(Months::new(12)));
-    let Some(found) = choose_issue_date(&words, window) else {
+    address::reread_date_lines(ctx, &prepared.image, &mut lines, window);
+
+    let Some(found) = choose_issue_date(&lines, window) else {
         report.push(Reason::new(ReasonCode::IssueDateNotFound, locale));
         return;
     };
     report.extracted.issue_date = Some(found.date);
-    if let Some((x, y, w, h)) = lines
-        .get(found.line)
-        .and_then(|l| l.bbox(found.words.0, found.words.1))
-    {
-        report.extracted.extra.insert(
-            "issue_date_location".into(),
-            location_value(prepared.to_source(x, y, w, h)),
-        );
-    }
+    let (x, y, w, h) = found.bbox;
+    report.extracted.extra.insert(
+        "issue_date_location".into(),
+        location_value(prepared.to_source(x, y, w, h)),
+    );
     match age(found.date, ctx.request.as_of) {
         Age::Fresh => {}
         Age::TooOld => report.push(Reason::new(ReasonCode::AddressDocumentTooOld, locale)),

@@ -107,6 +107,10 @@ fn several_dates_on_one_line_in_order() {
         dates("Period 01.09.2026 - 30.09.2026 issued 2 October 2026"),
         vec![day(2026, 9, 1), day(2026, 9, 30), day(2026, 10, 2)]
     );
+    assert_eq!(
+        dates("18/05/2022 10/09/2024"),
+        vec![day(2022, 5, 18), day(2024, 9, 10)]
+    );
 }
 
 #[test]
@@ -118,4 +122,26 @@ fn folding_keeps_one_char_per_char() {
     assert_eq!(month_of("mart'ta"), Some(3));
     assert_eq!(month_of("ma"), None);
     assert_eq!(month_of("marketing"), None);
+}
+
+#[test]
+fn date_like_lines_are_spotted_and_plain_numbers_are_not() {
+    for text in [
+        "14/4ur/2017 09:34:22",
+        "Date : 04-00-/ 553,52",
+        "14/JUN/2017",
+        "Tarix: 5 oktyabr",
+        "Дата 0б.1О",
+    ] {
+        assert!(looks_like_date(text), "{text}");
+    }
+    for text in [
+        "Total 14.95",
+        "Tel 03-7845 8155",
+        "GST 6%",
+        "Update 12",
+        "18:32:36",
+    ] {
+        assert!(!looks_like_date(text), "{text}");
+    }
 }

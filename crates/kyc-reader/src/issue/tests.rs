@@ -1,13 +1,43 @@
 use super::*;
+use crate::engine::Word;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-fn page(text: &str) -> Vec<Vec<String>> {
+/// OCR lines for a page of text: each char 10 px wide, lines 30 px apart,
+/// words 20 px tall, so runs of spaces lay out columns.
+fn page(text: &str) -> Vec<Line> {
     text.lines()
-        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .enumerate()
+        .map(|(li, l)| line_at(l, 0, li as u32 * 30))
         .collect()
+}
+
+/// One OCR line whose first char is at `(x, y)`.
+fn line_at(text: &str, x: u32, y: u32) -> Line {
+    let mut words = Vec::new();
+    let mut start = None;
+    let chars: Vec<char> = text.chars().collect();
+    for i in 0..=chars.len() {
+        let space = chars.get(i).is_none_or(|c| c.is_whitespace());
+        match (start, space) {
+            (None, false) => start = Some(i),
+            (Some(s), true) => {
+                words.push(Word {
+                    text: chars[s..i].iter().collect(),
+                    conf: 90.0,
+                    x: x + s as u32 * 10,
+                    y,
+                    w: (i - s) as u32 * 10,
+                    h: 20,
+                });
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    Line { words }
 }
 
 fn chosen(text: &str) -> Option<NaiveDate> {
@@ -48,8 +78,7 @@ fn a_label_on_the_line_above_counts() {
     let text = "Customer ACME\nInvoice date\n07.10.2026\nDue date\n21.10.2026";
     let d = choose_issue_date(&page(text), None).unwrap();
     assert_eq!(d.date, day(2026, 10, 7));
-    assert_eq!(d.line, 2);
-    assert_eq!(d.words, (0, 1));
+    assert_eq!(d.bbox, (0, 60, 100, 20));
 }
 
 #[test]
@@ -63,11 +92,11 @@ fn without_labels_the_first_date_wins() {
 }
 
 #[test]
-fn word_span_points_at_the_date_words() {
+fn the_box_covers_the_date_words() {
     let d = choose_issue_date(&page("Statement date: 15 October 2026 page 1"), None).unwrap();
-    assert_eq!(d.words, (2, 5));
+    assert_eq!(d.bbox, (160, 0, 150, 20));
     let d = choose_issue_date(&page("Verilmə tarixi: 05.10.2026"), None).unwrap();
-    assert_eq!(d.words, (2, 3));
+    assert_eq!(d.bbox, (160, 0, 100, 20));
 }
 
 #[test]
@@ -111,4 +140,45 @@ fn dates_outside_the_window_are_ignored() {
         Some(day(2026, 10, 7))
     );
     assert_eq!(choose_issue_date(&page("Ref 04-06-51"), window), None);
+}
+
+#[test]
+fn labels_in_a_table_head_label_the_values_below_them() {
+    let cases = [
+        ("Hesabın tarixi        Son ödəniş tarixi\n10/09/2024            05/10/2024", day(2024, 9, 10)),
+        ("Müqavilə tarixi     Verilmə tarixi\n18/05/2022          10/09/2024", day(2024, 9, 10)),
+        ("Son Ödeme Tarihi    Tarih\n11.09.2024          28.08.2024", day(2024, 8, 28)),
+        ("Sayğac göstəricisinin tarixi   Dövr\n28.08.2024                      01.08.2024 - 29.08.2024\nKüni\n10.09.2024", day(2024, 9, 10)),
+        ("Төлеу мерзімі    Құжат күні\n17.05.2025       22.04.2025", day(2025, 4, 22)),
+    ];
+    for (text, want) in cases {
+        assert_eq!(chosen(text), Some(want), "{text}");
+    }
+}
+
+#[test]
+fn a_value_in_its_own_block_far_right_keeps_its_label() {
+    // Tesseract returned the labels as one block and the values as another.
+    let lines = vec![
+        line_at("Son Ödeme Tarihi", 0, 0),
+        line_at("Tarih", 0, 30),
+        line_at("30.05.2026", 600, 1),
+        line_at("10.05.2026", 600, 31),
+    ];
+    assert_eq!(
+        choose_issue_date(&lines, None).map(|d| d.date),
+        Some(day(2026, 5, 10))
+    );
+}
+
+#[test]
+fn reading_start_and_next_dates_are_not_the_issue_date() {
+    let text = "Okuma Tarihi: 09.05.2026\nAbonelik Başlangıç Tarihi: 21.12.2011\nTarih: 10.05.2026";
+    assert_eq!(chosen(text), Some(day(2026, 5, 10)));
+    let text = "Next statement date: 05.11.2026\nStatement date: 05.10.2026";
+    assert_eq!(chosen(text), Some(day(2026, 10, 5)));
+    let text = "Дата снятия показаний: 28.09.2026\nДата: 02.10.2026";
+    assert_eq!(chosen(text), Some(day(2026, 10, 2)));
+    assert_eq!(label_score("Следующая дата выставления"), -3);
+    assert_eq!(label_score("Көрсеткіш алынған күн"), -3);
 }
