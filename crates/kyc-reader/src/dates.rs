@@ -103,6 +103,29 @@ pub fn month_of(word: &str) -> Option<u32> {
     None
 }
 
+/// A three-letter month abbreviation with one letter misread (`14/lun/2017`
+/// for `14/JUN/2017`), when exactly one month is that close. Used only
+/// between a day and a year, where nothing but a month fits.
+fn misread_month(word: &str) -> Option<u32> {
+    const ABBREVIATIONS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let word: Vec<char> = word.trim_end_matches('.').chars().collect();
+    if word.len() != 3 {
+        return None;
+    }
+    let close: Vec<usize> = ABBREVIATIONS
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.chars().zip(&word).filter(|(x, y)| x != *y).count() == 1)
+        .map(|(i, _)| i)
+        .collect();
+    match close.as_slice() {
+        [i] => Some(*i as u32 + 1),
+        _ => None,
+    }
+}
+
 fn regexes() -> &'static [(Regex, Shape)] {
     static RES: OnceLock<Vec<(Regex, Shape)>> = OnceLock::new();
     RES.get_or_init(|| {
@@ -183,6 +206,8 @@ pub fn looks_like_date(text: &str) -> bool {
         [
             r"\d{1,4} ?[./-] ?[\p{L}\d]{1,4} ?[./-]",
             r"(?:^|[^\p{L}])(?:date|dated|tarix|tarih|дата|куни)\p{L}*[^\d]{0,6}\d",
+            // A month name misread with its first separator: `144lur/2017`.
+            r"(?:^|\s)\d{1,3}\p{L}{2,4}[./-]\d{4}(?:$|\s)",
         ]
         .iter()
         .filter_map(|re| Regex::new(re).ok())
@@ -205,11 +230,14 @@ pub fn find_dates(text: &str) -> Vec<FoundDate> {
             let (Some(a), Some(b), Some(c)) = (caps.get(1), caps.get(2), caps.get(3)) else {
                 break;
             };
-            let date_end = a.end().max(b.end()).max(c.end());
-            at = if date_end > at { date_end } else { at + 1 };
             let Some(date) = build(*shape, a.as_str(), b.as_str(), c.as_str()) else {
+                // `#19- 21/05/2018` first matches `19- 21/05`, which is no
+                // date: search again from the next char, not past it.
+                let first = a.as_str().chars().next().map_or(1, char::len_utf8);
+                at = a.start() + first;
                 continue;
             };
+            at = a.end().max(b.end()).max(c.end());
             let (start, end) = (a.start().min(b.start()), c.end().max(b.end()));
             if found.iter().any(|f| f.start < end && start < f.end) {
                 continue;
@@ -251,7 +279,7 @@ fn build(shape: Shape, a: &str, b: &str, c: &str) -> Option<(NaiveDate, bool)> {
             }
         }
         Shape::DMonY => {
-            let m = month_of(b)?;
+            let m = month_of(b).or_else(|| misread_month(b))?;
             Some((
                 ymd(expand_year(num(c)?, c.len()), m, num(a)? as u32)?,
                 false,

@@ -40,6 +40,7 @@ const ISSUE_LABELS: &[&str] = &[
     "verilme tarixi",
     "tertib tarixi",
     "hesab tarixi",
+    "hesabin tarixi",
     "qaime tarixi",
     "fatura tarihi",
     "duzenleme tarihi",
@@ -113,6 +114,7 @@ const OTHER_LABELS: &[&str] = &[
     "sozlesme",
     "dogum",
     "okuma",
+    "oxunma",
     "sayac",
     "saygac",
     "gosterici",
@@ -153,55 +155,90 @@ pub fn label_score(label: &str) -> i32 {
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
         .collect();
-    let label = format!(
-        " {} ",
-        label.split_whitespace().collect::<Vec<_>>().join(" ")
-    );
-    // Short words must match whole ("от" is not "отчет"); longer ones as a
-    // word prefix ("expir" matches "expires", "expiry").
-    let has = |needle: &str| {
-        if needle.chars().count() <= 3 {
-            label.contains(&format!(" {needle} "))
-        } else {
-            label.contains(&format!(" {needle}"))
-        }
-    };
-    if NOT_THIS_ONE.iter().any(|l| has(l)) {
+    let words: Vec<Vec<char>> = label
+        .split_whitespace()
+        .map(|w| w.chars().collect())
+        .collect();
+    let has = |needle: &&str| has_label(&words, needle);
+    if NOT_THIS_ONE.iter().any(has) {
         return -3;
     }
-    if ISSUE_LABELS.iter().any(|l| has(l)) {
+    if ISSUE_LABELS.iter().any(has) {
         return 3;
     }
     // "from" opens a billing period ("from 01.09 to 30.09").
-    if OTHER_LABELS.iter().any(|l| has(l)) {
+    if OTHER_LABELS.iter().any(has) {
         return -3;
     }
-    if DATE_LABELS.iter().any(|l| has(l)) {
+    if DATE_LABELS.iter().any(has) {
         return 2;
     }
     0
 }
 
+/// Whether the label's words hold `needle`'s words in a row. Short
+/// needles must match whole words ("от" is not "отчет"); longer ones end
+/// in a word prefix ("expir" matches "expires") and tolerate one misread
+/// letter, since OCR turns `Müqavilə` into `Mügavile`.
+fn has_label(words: &[Vec<char>], needle: &str) -> bool {
+    let parts: Vec<Vec<char>> = needle.split(' ').map(|p| p.chars().collect()).collect();
+    let len: usize = parts.iter().map(Vec::len).sum();
+    let short = len <= 3;
+    let allowed = if len >= 6 { 1 } else { 0 };
+    (0..words.len()).any(|start| {
+        let mut misses = 0;
+        parts.iter().enumerate().all(|(i, part)| {
+            let Some(word) = words.get(start + i) else {
+                return false;
+            };
+            let whole = short || i + 1 < parts.len();
+            if word.len() < part.len() || (whole && word.len() != part.len()) {
+                return false;
+            }
+            misses += word.iter().zip(part).filter(|(a, b)| a != b).count();
+            misses <= allowed
+        })
+    })
+}
+
+/// The dates an issue date can be on `as_of`: at most a year ahead (that
+/// is already a review) and not decades old; anything further is a
+/// misread number.
+pub fn window(as_of: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    as_of
+        .checked_sub_months(Months::new(12 * 15))
+        .zip(as_of.checked_add_months(Months::new(12)))
+}
+
+/// Whether `date` is a plausible issue date on `as_of`: not after it and
+/// at most two years before it. Proofs of address are sent within months
+/// of issue; an older or future reading is more often a misread digit.
+pub fn plausible(date: NaiveDate, as_of: NaiveDate) -> bool {
+    date <= as_of && (as_of - date).num_days() <= 2 * 365
+}
+
 /// Picks the issue date from OCR lines. Returns the best-scored date;
 /// ties go to the date highest on the page. Dates forming a range on one
-/// row (`01.09.2026 - 30.09.2026`) are a billing period. Dates outside
-/// `window` (inclusive) are ignored: OCR noise such as `04-06-51` reads as
-/// a date decades away from any plausible issue day.
+/// row (`01.09.2026 - 30.09.2026`) are a billing period.
 ///
 /// Lines are regrouped into visual rows first (see `layout`), so a value
 /// printed far right of its label still gets it; a date with no words
 /// before it on its row takes the label of the cell above it.
-pub fn choose_issue_date(
-    lines: &[Line],
-    window: Option<(NaiveDate, NaiveDate)>,
-) -> Option<IssueDate> {
+///
+/// With `as_of`, dates outside [as_of - 15 y, as_of + 1 y] are ignored
+/// (OCR noise such as `04-06-51` reads as a date decades away), and the
+/// scores weigh plausibility: a date after `as_of` loses 2 (a due date, or
+/// a misread), a date over two years older than the latest other date up
+/// to `as_of` loses 1 (contract, connection and birth dates).
+pub fn choose_issue_date(lines: &[Line], as_of: Option<NaiveDate>) -> Option<IssueDate> {
+    let window = as_of.and_then(window);
     let spans: Vec<&[Word]> = lines
         .iter()
         .map(|l| l.words.as_slice())
         .filter(|w| !w.is_empty())
         .collect();
     let rows = layout::rows(&spans);
-    let mut best: Option<IssueDate> = None;
+    let mut candidates: Vec<IssueDate> = Vec::new();
     for (ri, row) in rows.iter().enumerate() {
         let texts: Vec<&str> = row.words.iter().map(|w| w.text.as_str()).collect();
         let (folded, offsets) = join_folded(&texts);
@@ -233,14 +270,32 @@ pub fn choose_issue_date(
             if is_range_start || is_range_end {
                 score -= 3;
             }
-            let cand = IssueDate {
+            candidates.push(IssueDate {
                 date: f.date,
                 bbox,
                 score,
-            };
-            if best.is_none_or(|b| cand.score > b.score) {
-                best = Some(cand);
+            });
+        }
+    }
+    if let Some(as_of) = as_of {
+        let latest = candidates
+            .iter()
+            .map(|c| c.date)
+            .filter(|&d| d <= as_of)
+            .max();
+        for c in &mut candidates {
+            if c.date > as_of {
+                c.score -= 2;
+            } else if latest.is_some_and(|l| (l - c.date).num_days() > 2 * 365) {
+                c.score -= 1;
             }
+        }
+    }
+    // Top to bottom: the first of equal scores wins.
+    let mut best: Option<IssueDate> = None;
+    for c in candidates {
+        if best.is_none_or(|b| c.score > b.score) {
+            best = Some(c);
         }
     }
     best

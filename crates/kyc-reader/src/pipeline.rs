@@ -1,14 +1,13 @@
 //! The three reading pipelines: image preparation, OCR passes, and the
 //! pure text functions, writing into the report.
 
-use chrono::Months;
 use image::{GrayImage, RgbImage};
 use kyc_checker::{CheckRequest, FieldLocation, Reason, Report};
 use kyc_core::ReasonCode;
 use serde_json::{json, Value};
 
 use crate::engine::{Engine, Line, Pass};
-use crate::issue::{age, choose_issue_date, Age};
+use crate::issue::{age, choose_issue_date, plausible, Age};
 use crate::mrz::{age_on, birth_date, expiry_date, find_mrz, Mrz};
 use crate::prep::{crop_for_ocr, ocr_sized, resize_to, Prepared};
 use crate::zone::find_zone;
@@ -66,15 +65,38 @@ pub fn read_address(ctx: &Context<'_>, report: &mut Report) {
     };
     let mut lines = recognise(ctx, &prepared.image, &pass);
     let locale = ctx.request.locale;
-    // An issue date is at most a year ahead (that is already a review) and
-    // not decades old; anything further is a misread number.
     let as_of = ctx.request.as_of;
-    let window = as_of
-        .checked_sub_months(Months::new(12 * 15))
-        .zip(as_of.checked_add_months(Months::new(12)));
+    let window = crate::issue::window(as_of);
     address::reread_date_lines(ctx, &prepared.image, &mut lines, window);
 
-    let Some(found) = choose_issue_date(&lines, window) else {
+    // A date read on the page is kept, unless it is implausible for a
+    // proof of address (future, or years old) and two close re-reads agree
+    // on a plausible one (`2017` read as `2011` on the page). The re-reads
+    // use one model on one crop, so they can share a misreading: they do
+    // not overrule a plausible page reading.
+    let mut found = choose_issue_date(&lines, Some(as_of)).map(|mut f| {
+        if !plausible(f.date, as_of) {
+            let settled = address::settle(ctx, &prepared.image, f.bbox, f.date, window);
+            if let Some(d) = settled.filter(|&d| plausible(d, as_of)) {
+                f.date = d;
+            }
+        }
+        f
+    });
+    if found.is_none() {
+        // Faint print (thermal receipts, coloured paper): one more page
+        // pass on the flattened page; a date read there counts only when
+        // two of three readings agree.
+        let flat = address::flatten(&prepared.image);
+        let mut lines = recognise(ctx, &flat, &pass);
+        address::reread_date_lines(ctx, &flat, &mut lines, window);
+        found = choose_issue_date(&lines, Some(as_of)).and_then(|mut f| {
+            f.date = address::settle(ctx, &flat, f.bbox, f.date, window)?;
+            Some(f)
+        });
+        tracing::debug!(found = found.is_some(), "flattened page pass");
+    }
+    let Some(found) = found else {
         report.push(Reason::new(ReasonCode::IssueDateNotFound, locale));
         return;
     };

@@ -108,6 +108,10 @@ fn several_dates_on_one_line_in_order() {
         vec![day(2026, 9, 1), day(2026, 9, 30), day(2026, 10, 2)]
     );
     assert_eq!(
+        dates("ORD #94 -REG #19- 21/05/2018 11:59:48"),
+        vec![day(2018, 5, 21)]
+    );
+    assert_eq!(
         dates("18/05/2022 10/09/2024"),
         vec![day(2022, 5, 18), day(2024, 9, 10)]
     );
@@ -132,6 +136,7 @@ fn date_like_lines_are_spotted_and_plain_numbers_are_not() {
         "14/JUN/2017",
         "Tarix: 5 oktyabr",
         "Дата 0б.1О",
+        "СВХ: 78293158323 144lur/2017 00:34:22",
     ] {
         assert!(looks_like_date(text), "{text}");
     }
@@ -144,4 +149,14 @@ fn date_like_lines_are_spotted_and_plain_numbers_are_not() {
     ] {
         assert!(!looks_like_date(text), "{text}");
     }
+}
+
+#[test]
+fn a_month_abbreviation_with_one_misread_letter_between_day_and_year() {
+    assert_eq!(dates("14/lun/2017"), vec![day(2017, 6, 14)]);
+    assert_eq!(dates("14/dun/2017"), vec![day(2017, 6, 14)]);
+    // Two months as close (`jan`, `jun`), or none: not a date.
+    assert!(dates("14/jxn/2017").is_empty());
+    assert!(dates("14/abc/2017").is_empty());
+    assert!(dates("Lun 14, 2017").is_empty());
 }

@@ -133,13 +133,40 @@ fn three_month_rule_clamps_month_ends() {
 
 #[test]
 fn dates_outside_the_window_are_ignored() {
-    let window = Some((day(2016, 1, 1), day(2027, 1, 1)));
+    let as_of = Some(day(2026, 11, 1));
     let lines = page("Ref 04-06-51\nDate 07.10.2026");
     assert_eq!(
-        choose_issue_date(&lines, window).map(|d| d.date),
+        choose_issue_date(&lines, as_of).map(|d| d.date),
         Some(day(2026, 10, 7))
     );
-    assert_eq!(choose_issue_date(&page("Ref 04-06-51"), window), None);
+    assert_eq!(choose_issue_date(&page("Ref 04-06-51"), as_of), None);
+    assert_eq!(choose_issue_date(&page("Ref 04-06-28"), as_of), None);
+}
+
+#[test]
+fn future_and_much_older_dates_lose_ties() {
+    let as_of = Some(day(2024, 12, 1));
+    let pick = |text: &str| choose_issue_date(&page(text), as_of).map(|d| d.date);
+    // An unknown label (OCR-garbled) and the issue date's: both generic.
+    assert_eq!(
+        pick("Mxqavxle tarixi: 11.01.2010\nTarix: 12.11.2024"),
+        Some(day(2024, 11, 12))
+    );
+    assert_eq!(
+        pick("Tarix: 20.12.2024\nTarix: 12.11.2024"),
+        Some(day(2024, 11, 12))
+    );
+    // Alone, a future date is still the one read (it goes to review).
+    assert_eq!(pick("Tarix: 20.12.2024"), Some(day(2024, 12, 20)));
+}
+
+#[test]
+fn one_misread_letter_in_a_long_label_is_tolerated() {
+    assert_eq!(label_score("Mügavile tarixi"), -3);
+    assert_eq!(label_score("Verilme tarlxi"), 3);
+    assert_eq!(label_score("Oт"), 0);
+    assert_eq!(label_score("date"), 2);
+    assert_eq!(label_score("dale"), 0);
 }
 
 #[test]
@@ -181,4 +208,13 @@ fn reading_start_and_next_dates_are_not_the_issue_date() {
     assert_eq!(chosen(text), Some(day(2026, 10, 2)));
     assert_eq!(label_score("Следующая дата выставления"), -3);
     assert_eq!(label_score("Көрсеткіш алынған күн"), -3);
+}
+
+#[test]
+fn plausible_issue_dates_are_past_and_at_most_two_years_old() {
+    let as_of = day(2018, 1, 29);
+    assert!(plausible(day(2017, 12, 29), as_of));
+    assert!(plausible(as_of, as_of));
+    assert!(!plausible(day(2011, 12, 29), as_of));
+    assert!(!plausible(day(2018, 1, 30), as_of));
 }
