@@ -111,7 +111,8 @@ fn pct(n: usize, d: usize) -> String {
 
 fn eval_dates(reader: &Reader, dir: &Path, rows: &[Value]) {
     let (mut n, mut exact, mut verdict_ok, mut verdicts, mut secs) = (0, 0, 0, 0, 0.0);
-    let (mut found_ok, mut found_verdicts) = (0, 0);
+    let (mut found_ok, mut found_verdicts, mut cpu) = (0, 0, 0.0);
+    let mut wrong = 0;
     for row in rows {
         let Some(want) = row["date_iso"]
             .as_str()
@@ -130,6 +131,8 @@ fn eval_dates(reader: &Reader, dir: &Path, rows: &[Value]) {
         );
         n += 1;
         secs += s;
+        let page_cpu = take_cpu();
+        cpu += page_cpu;
         let got = report.extracted.issue_date;
         if got == Some(want) {
             exact += 1;
@@ -144,14 +147,17 @@ fn eval_dates(reader: &Reader, dir: &Path, rows: &[Value]) {
             found_verdicts += 2;
             found_ok += usize::from(fresh_ok) + usize::from(old_ok);
         }
+        wrong += usize::from(got.is_some_and(|d| d != want));
         println!(
-            "{:<14} want {want} got {:<10} {:.2}s {}",
+            "{:<14} want {want} got {:<10} {:.2}s {:.2}s CPU {}",
             row["id"].as_str().unwrap_or("?"),
             got.map_or("-".into(), |d| d.to_string()),
             s,
+            page_cpu,
             if got == Some(want) { "ok" } else { "MISS" }
         );
     }
+    println!("wrong dates (a date read, not the right one): {wrong}/{n}");
     println!("issue date exact: {}", pct(exact, n));
     println!(
         "3-month verdict (fresh + too-old as_of): {}",
@@ -164,7 +170,7 @@ fn eval_dates(reader: &Reader, dir: &Path, rows: &[Value]) {
     println!(
         "seconds per page: {:.2} wall, {:.2} CPU",
         secs / n.max(1) as f64,
-        take_cpu() / n.max(1) as f64
+        cpu / n.max(1) as f64
     );
 }
 

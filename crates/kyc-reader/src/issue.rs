@@ -138,6 +138,7 @@ const OTHER_LABELS: &[&str] = &[
     "до",
     "тoлеу",
     "толеу",
+    "толем",
     "мерзим",
     "кезен",
     "келисим",
@@ -178,8 +179,9 @@ pub fn label_score(label: &str) -> i32 {
 
 /// Whether the label's words hold `needle`'s words in a row. Short
 /// needles must match whole words ("от" is not "отчет"); longer ones end
-/// in a word prefix ("expir" matches "expires") and tolerate one misread
-/// letter, since OCR turns `Müqavilə` into `Mügavile`.
+/// in a word prefix ("expir" matches "expires"), their other words may
+/// carry up to four more letters, and they tolerate one misread letter,
+/// since OCR turns `Müqavilə` into `Mügavile`.
 fn has_label(words: &[Vec<char>], needle: &str) -> bool {
     let parts: Vec<Vec<char>> = needle.split(' ').map(|p| p.chars().collect()).collect();
     let len: usize = parts.iter().map(Vec::len).sum();
@@ -191,8 +193,18 @@ fn has_label(words: &[Vec<char>], needle: &str) -> bool {
             let Some(word) = words.get(start + i) else {
                 return false;
             };
-            let whole = short || i + 1 < parts.len();
-            if word.len() < part.len() || (whole && word.len() != part.len()) {
+            // Inside a multi-word label a word may carry a case ending
+            // (`Hesabın tarixi`, `Fakturanın tarixi`); the last one is a
+            // prefix anyway.
+            let last = i + 1 == parts.len();
+            let fits = if short {
+                word.len() == part.len()
+            } else if last {
+                word.len() >= part.len()
+            } else {
+                (part.len()..=part.len() + 4).contains(&word.len())
+            };
+            if !fits {
                 return false;
             }
             misses += word.iter().zip(part).filter(|(a, b)| a != b).count();

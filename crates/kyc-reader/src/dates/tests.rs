@@ -43,6 +43,10 @@ fn month_names_in_five_languages_with_and_without_diacritics() {
         "15-OCT-2026",
         "15/Oct/2026",
         "15 October 2026",
+        "«15» октября 2026 г.",
+        "“15” октября 2026",
+        "2026 жылғы «15» қазан",
+        "2026-cı il 15 oktyabr",
     ] {
         assert_eq!(dates(text), vec![d], "{text}");
     }

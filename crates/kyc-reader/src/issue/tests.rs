@@ -167,6 +167,8 @@ fn one_misread_letter_in_a_long_label_is_tolerated() {
     assert_eq!(label_score("Oт"), 0);
     assert_eq!(label_score("date"), 2);
     assert_eq!(label_score("dale"), 0);
+    assert_eq!(label_score("Hesab-fakturanın tarixi"), 3);
+    assert_eq!(label_score("Төлем мерзімі"), -3);
 }
 
 #[test]
