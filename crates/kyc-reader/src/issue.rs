@@ -46,6 +46,8 @@ const ISSUE_LABELS: &[&str] = &[
     "duzenleme tarihi",
     "belge tarihi",
     "tanzim tarihi",
+    "kesim tarihi",
+    "cap tarixi",
     "ekstre tarihi",
     "duzenlenme tarihi",
     "дата выдачи",
@@ -59,6 +61,7 @@ const ISSUE_LABELS: &[&str] = &[
     "берилген",
     "курылган куни",
     "шот куни",
+    "фактура куни",
 ];
 
 /// Words that make any label another document's date, even an issue
@@ -100,6 +103,8 @@ const OTHER_LABELS: &[&str] = &[
     "reading",
     "read date",
     "meter",
+    "before",
+    "disconnect",
     "start",
     "opened",
     "since",
@@ -314,7 +319,9 @@ pub fn choose_issue_date(lines: &[Line], as_of: Option<NaiveDate>) -> Option<Iss
 }
 
 /// What joins the two ends of a date range.
-const RANGE_WORDS: &[&str] = &["-", "–", "—", "to", "до", "по", "-dek", "qeder", "kadar"];
+const RANGE_WORDS: &[&str] = &[
+    "-", "–", "—", "to", "до", "по", "-dek", "qeder", "kadar", "-den", "-dan",
+];
 
 /// The union of the words' boxes, as (x, y, w, h).
 fn bounds(words: &[Word]) -> Option<(u32, u32, u32, u32)> {

@@ -220,3 +220,17 @@ fn plausible_issue_dates_are_past_and_at_most_two_years_old() {
     assert!(!plausible(day(2011, 12, 29), as_of));
     assert!(!plausible(day(2018, 1, 30), as_of));
 }
+
+#[test]
+fn more_bill_wordings() {
+    assert_eq!(
+        chosen("Dövr: 01.09.2026-dən 30.09.2026-dək\nÇap tarixi: 02.10.2026"),
+        Some(day(2026, 10, 2))
+    );
+    assert_eq!(
+        chosen("Pay before 20.10.2026\nDate 02.10.2026"),
+        Some(day(2026, 10, 2))
+    );
+    assert_eq!(label_score("Hesap Kesim Tarihi"), 3);
+    assert_eq!(label_score("Шот-фактура күні"), 3);
+}
