@@ -202,6 +202,189 @@ pub fn bounds(glyphs: &[Glyph]) -> Option<(u32, u32, u32, u32)> {
     Some((x0, y0, x1 - x0, y1 - y0))
 }
 
+/// The number row of a card face found by geometry: its glyphs in band
+/// coordinates, the polarity it was found in, the band and its ink mask.
+#[derive(Debug, Clone)]
+pub struct NumberRow {
+    pub glyphs: Vec<Glyph>,
+    /// Light glyphs on a darker card (embossed or printed white).
+    pub light: bool,
+    /// The grey band the row was found in.
+    pub band: GrayImage,
+    /// The band's ink mask in the row's polarity (ink = 255).
+    pub mask: GrayImage,
+    /// Where the band starts on the card.
+    pub band_y: u32,
+}
+
+/// Finds the number row in the band where ID-1 cards print the number
+/// (38–78 % of the height of `card`, an upright card face), in both
+/// polarities: embossed and printed digits are light on dark cards and
+/// dark on light ones. `None` without a row of four or more glyphs.
+pub fn number_row(card: &GrayImage) -> Option<NumberRow> {
+    let (w, h) = card.dimensions();
+    if w < 16 || h < 16 {
+        return None;
+    }
+    let band_y = h * 38 / 100;
+    let band = image::imageops::crop_imm(card, 0, band_y, w, h * 40 / 100).to_image();
+    let (min_h, max_h) = (h * 35 / 1000, h * 12 / 100);
+    let window = (h / 10) | 1;
+    let mut best: Option<NumberRow> = None;
+    for light in [true, false] {
+        let mask = ink_mask(&band, light, window, 12);
+        let found = longest_row(&digit_like(&components(&mask), min_h, max_h));
+        let glyphs = complete_row(&found, w);
+        let better = best.as_ref().is_none_or(|b| glyphs.len() > b.glyphs.len());
+        if better && glyphs.len() >= 4 {
+            best = Some(NumberRow {
+                glyphs,
+                light,
+                band: band.clone(),
+                mask,
+                band_y,
+            });
+        }
+    }
+    best
+}
+
+/// Group layouts card numbers are printed in: 16 digits in fours (Visa,
+/// Mastercard, most others), 15 as 4-6-5 (Amex), 14 as 4-6-4 (Diners),
+/// 19 as four fours and a three.
+const LAYOUTS: [&[usize]; 4] = [&[4, 4, 4, 4], &[4, 6, 5], &[4, 6, 4], &[4, 4, 4, 4, 3]];
+
+/// Most glyphs `complete_row` may add.
+const MAX_MISSING: usize = 3;
+
+/// Repairs a located number row against the fixed-pitch layouts card
+/// numbers use: glyphs much shorter or taller than the row's median
+/// (a logo, a hologram edge) are dropped, and glyph boxes are added where
+/// a layout predicts a digit that the component search missed (a digit
+/// broken into pieces too short to count, a `1` too thin to pass as a
+/// glyph, a digit touching a logo). Card digits sit on a fixed pitch and
+/// groups are split by a fixed gap, so the layout that places every found
+/// glyph within a third of a pitch of a predicted position, missing the
+/// fewest, tells where the missing ones are. Left as it is when no layout
+/// fits (ordinary proportional type) or more than three would be added.
+pub fn complete_row(glyphs: &[Glyph], width: u32) -> Vec<Glyph> {
+    let h_med = median(glyphs.iter().map(|g| g.h));
+    let kept: Vec<Glyph> = glyphs
+        .iter()
+        .copied()
+        .filter(|g| g.h * 100 >= h_med * 82 && g.h * 100 <= h_med * 118)
+        .collect();
+    let groups = split_groups(&kept);
+    let centre = |g: &Glyph| f64::from(g.x) + f64::from(g.w) / 2.0;
+    let mut steps: Vec<f64> = groups
+        .iter()
+        .flat_map(|gr| gr.windows(2).map(|p| centre(&p[1]) - centre(&p[0])))
+        .collect();
+    let mut gaps: Vec<f64> = groups
+        .windows(2)
+        .filter_map(|p| Some(centre(p[1].first()?) - centre(p[0].last()?)))
+        .collect();
+    if steps.len() < 3 || gaps.is_empty() {
+        return kept;
+    }
+    steps.sort_by(f64::total_cmp);
+    gaps.sort_by(f64::total_cmp);
+    let pitch = steps[steps.len() / 2];
+    let gap = gaps[gaps.len() / 2];
+    if pitch <= 0.0 || gap < pitch * 1.2 {
+        return kept;
+    }
+    let centres: Vec<f64> = kept.iter().map(centre).collect();
+    let tol = pitch / 3.0;
+    // (missing, layout index, offset) of the best fit.
+    let mut best: Option<(usize, usize, f64)> = None;
+    for (li, layout) in LAYOUTS.iter().enumerate() {
+        let expected = layout_positions(layout, pitch, gap);
+        if expected.len() < kept.len() || expected.len() - kept.len() > MAX_MISSING {
+            continue;
+        }
+        for &c in &centres {
+            for &e in &expected {
+                let offset = c - e;
+                let Some(residual) = match_all(&centres, &expected, offset, tol) else {
+                    continue;
+                };
+                let missing = expected.len() - kept.len();
+                let offset = offset + residual;
+                if best.is_none_or(|(m, _, _)| missing < m) {
+                    best = Some((missing, li, offset));
+                }
+            }
+        }
+    }
+    let Some((missing, li, offset)) = best else {
+        return kept;
+    };
+    if missing == 0 {
+        return kept;
+    }
+    let w_med = median(kept.iter().map(|g| g.w));
+    let top = median(kept.iter().map(|g| g.y));
+    let mut out = kept.clone();
+    for e in layout_positions(LAYOUTS[li], pitch, gap) {
+        let c = e + offset;
+        if centres.iter().any(|&k| (k - c).abs() <= tol) {
+            continue;
+        }
+        let x = c - f64::from(w_med) / 2.0;
+        if x < 0.0 || x + f64::from(w_med) > f64::from(width) {
+            return kept;
+        }
+        out.push(Glyph {
+            x: x.round() as u32,
+            y: top,
+            w: w_med,
+            h: h_med,
+            area: 0,
+        });
+    }
+    out.sort_by_key(|g| g.x);
+    out
+}
+
+/// Glyph centres of a layout from the first one: `pitch` apart within a
+/// group, `gap` from a group's last glyph to the next group's first.
+fn layout_positions(layout: &[usize], pitch: f64, gap: f64) -> Vec<f64> {
+    let mut out = Vec::new();
+    let mut x = 0.0;
+    for (k, &n) in layout.iter().enumerate() {
+        if k > 0 {
+            x += gap - pitch;
+        }
+        for _ in 0..n {
+            out.push(x);
+            x += pitch;
+        }
+    }
+    out
+}
+
+/// Whether every centre lies within `tol` of its own expected position
+/// (shifted by `offset`); the mean residual when it does.
+fn match_all(centres: &[f64], expected: &[f64], offset: f64, tol: f64) -> Option<f64> {
+    let mut used = vec![false; expected.len()];
+    let mut residual = 0.0;
+    for &c in centres {
+        let (j, d) = expected
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !used[*j])
+            .map(|(j, &e)| (j, c - (e + offset)))
+            .min_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))?;
+        if d.abs() > tol {
+            return None;
+        }
+        used[j] = true;
+        residual += d;
+    }
+    Some(residual / centres.len().max(1) as f64)
+}
+
 fn median(values: impl Iterator<Item = u32>) -> u32 {
     let mut v: Vec<u32> = values.collect();
     v.sort_unstable();
