@@ -115,26 +115,32 @@ pub fn components(mask: &GrayImage) -> Vec<Glyph> {
 }
 
 /// The components that could be digits `min_h`..=`max_h` pixels tall:
-/// narrower than tall (a `1` is thin), not a solid block, not a speck.
+/// narrower than tall, down to a twelfth of the height (a `1` drawn as a
+/// bar, which may be solid), not a solid block, not a speck.
 pub fn digit_like(glyphs: &[Glyph], min_h: u32, max_h: u32) -> Vec<Glyph> {
     glyphs
         .iter()
         .copied()
         .filter(|g| {
             let fill = f64::from(g.area) / f64::from(g.w * g.h);
-            (min_h..=max_h).contains(&g.h) && g.w * 10 <= g.h * 11 && g.w * 8 >= g.h && fill < 0.85
+            let bar = g.w * 4 < g.h;
+            (min_h..=max_h).contains(&g.h)
+                && g.w * 10 <= g.h * 11
+                && g.w * 12 >= g.h
+                && (fill < 0.85 || bar)
         })
         .collect()
 }
 
 /// The strongest horizontal row of glyphs of about one height: centres
 /// within a third of the height, heights within 35 %, neighbours closer
-/// than two heights. Rows are weighed by the sum of their glyph heights,
-/// so four number digits (the largest print on a card face) beat a
-/// five-glyph expiry date. Glyphs come back left to right.
+/// than two heights. Rows are weighed by the sum of their glyph heights
+/// squared ([`row_weight`]), so four number digits (the largest print on
+/// a card face) beat a five-glyph expiry date a sixth smaller. Glyphs
+/// come back left to right.
 pub fn longest_row(glyphs: &[Glyph]) -> Vec<Glyph> {
     let mut best: Vec<Glyph> = Vec::new();
-    let mut best_key = (0u32, 0usize);
+    let mut best_key = (0u64, 0usize);
     for seed in glyphs {
         let mut row: Vec<Glyph> = glyphs
             .iter()
@@ -163,13 +169,20 @@ pub fn longest_row(glyphs: &[Glyph]) -> Vec<Glyph> {
         if chain.contains(seed) {
             found = chain;
         }
-        let key = (found.iter().map(|g| g.h).sum::<u32>(), found.len());
+        let key = (row_weight(&found), found.len());
         if key > best_key {
             best_key = key;
             best = found;
         }
     }
     best
+}
+
+/// How much a row looks like the card number: the sum of its glyph
+/// heights squared. The number is the largest print in the band, so
+/// height counts for more than the number of glyphs.
+pub fn row_weight(glyphs: &[Glyph]) -> u64 {
+    glyphs.iter().map(|g| u64::from(g.h) * u64::from(g.h)).sum()
 }
 
 /// Splits a row (left to right) into groups at gaps wider than 45 % of
@@ -211,7 +224,8 @@ pub struct NumberRow {
     pub light: bool,
     /// The grey band the row was found in.
     pub band: GrayImage,
-    /// The band's ink mask in the row's polarity (ink = 255).
+    /// The band's ink mask in the row's polarity (ink = 255), the one the
+    /// row was found in (maybe without thin lines, see `number_row`).
     pub mask: GrayImage,
     /// Where the band starts on the card.
     pub band_y: u32,
@@ -232,21 +246,81 @@ pub fn number_row(card: &GrayImage) -> Option<NumberRow> {
     let window = (h / 10) | 1;
     let mut best: Option<NumberRow> = None;
     for light in [true, false] {
-        let mask = ink_mask(&band, light, window, 12);
-        let found = longest_row(&digit_like(&components(&mask), min_h, max_h));
-        let glyphs = complete_row(&found, w);
-        let better = best.as_ref().is_none_or(|b| glyphs.len() > b.glyphs.len());
-        if better && glyphs.len() >= 4 {
-            best = Some(NumberRow {
-                glyphs,
-                light,
-                band: band.clone(),
-                mask,
-                band_y,
-            });
+        let raw = ink_mask(&band, light, window, 12);
+        // A glyph touched by a thin line of the card's artwork (a swoosh
+        // crossing the number) is one big component; the mask without its
+        // thin lines gives it back. The plain mask is tried first and
+        // wins ties.
+        let cleaned = without_thin_lines(&raw, 3);
+        for mask in [raw, cleaned] {
+            // A component cut by the band's edge is not a whole glyph
+            // (the chip, the contactless mark above the number).
+            let whole: Vec<Glyph> = digit_like(&components(&mask), min_h, max_h)
+                .into_iter()
+                .filter(|g| g.y > 0 && g.y + g.h < mask.height())
+                .collect();
+            let found = longest_row(&whole);
+            let glyphs = complete_row(&found, w);
+            let better = best
+                .as_ref()
+                .is_none_or(|b| row_weight(&glyphs) > row_weight(&b.glyphs));
+            if better && glyphs.len() >= 4 {
+                best = Some(NumberRow {
+                    glyphs,
+                    light,
+                    band: band.clone(),
+                    mask,
+                    band_y,
+                });
+            }
         }
     }
     best
+}
+
+/// The mask without ink that is at most `thin` pixels thick both across
+/// and along (lines one or two pixels wide, at any slope); strokes of
+/// digits are thicker one way or the other.
+pub fn without_thin_lines(mask: &GrayImage, thin: u32) -> GrayImage {
+    let (w, h) = mask.dimensions();
+    let ink = |x: u32, y: u32| mask.get_pixel(x, y)[0] != 0;
+    let mut hrun = vec![0u32; (w * h) as usize];
+    for y in 0..h {
+        let mut x = 0;
+        while x < w {
+            if !ink(x, y) {
+                x += 1;
+                continue;
+            }
+            let start = x;
+            while x < w && ink(x, y) {
+                x += 1;
+            }
+            for i in start..x {
+                hrun[(y * w + i) as usize] = x - start;
+            }
+        }
+    }
+    let mut out = mask.clone();
+    for x in 0..w {
+        let mut y = 0;
+        while y < h {
+            if !ink(x, y) {
+                y += 1;
+                continue;
+            }
+            let start = y;
+            while y < h && ink(x, y) {
+                y += 1;
+            }
+            for i in start..y {
+                if (y - start).min(hrun[(i * w + x) as usize]) <= thin {
+                    out.put_pixel(x, i, Luma([0]));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Group layouts card numbers are printed in: 16 digits in fours (Visa,
