@@ -18,7 +18,7 @@
 use std::sync::OnceLock;
 
 use crate::card::luhn;
-use crate::glyphs::{Glyph, NumberRow};
+use crate::glyphs::{row_edges, Glyph, NumberRow};
 
 /// Width and height of the grid a glyph is compared on.
 pub const CELL_W: usize = 12;
@@ -544,17 +544,16 @@ pub fn classify(shape: &Shape) -> Vec<(char, f32)> {
     best
 }
 
-/// The vertical extent every glyph of `row` is cut at: from the highest
-/// to the lowest median edge, so a glyph that broke into pieces (only one
-/// of which was kept in the row) is still cut whole.
-fn row_span(glyphs: &[Glyph]) -> (u32, u32) {
-    let mut tops: Vec<u32> = glyphs.iter().map(|g| g.y).collect();
-    let mut bottoms: Vec<u32> = glyphs.iter().map(|g| g.y + g.h).collect();
-    tops.sort_unstable();
-    bottoms.sort_unstable();
-    let top = tops.get(tops.len() / 2).copied().unwrap_or(0);
-    let bottom = bottoms.get(bottoms.len() / 2).copied().unwrap_or(0);
-    (top, bottom.max(top + 1))
+/// The vertical extent a glyph of `row` is cut at: the row's top and
+/// bottom lines at the glyph's centre (see `glyphs::row_edges`), widened
+/// to the glyph's own box, so a glyph that broke into pieces (only one of
+/// which was kept in the row) is still cut whole, on a sloping row too.
+fn glyph_span(glyphs: &[Glyph], g: &Glyph) -> (u32, u32) {
+    let ((ta, tb), (ba, bb)) = row_edges(glyphs);
+    let x = f64::from(g.x) + f64::from(g.w) / 2.0;
+    let top = (ta + tb * x).round().max(0.0) as u32;
+    let bottom = (ba + bb * x).round().max(0.0) as u32;
+    (top.min(g.y), bottom.max(g.y + g.h).max(top + 1))
 }
 
 /// The ink of one glyph of `row` as a patch (0..=1, row-major) with its
@@ -562,9 +561,8 @@ fn row_span(glyphs: &[Glyph]) -> (u32, u32) {
 /// stretched between the patch's 5th and 95th percentiles (`grey` true),
 /// ink = the row's polarity.
 pub fn glyph_patch(row: &NumberRow, g: &Glyph, grey: bool) -> (Vec<f32>, usize, usize) {
-    let (top, bottom) = row_span(&row.glyphs);
-    let y0 = g.y.min(top);
-    let y1 = (g.y + g.h).max(bottom).min(row.mask.height());
+    let (y0, y1) = glyph_span(&row.glyphs, g);
+    let y1 = y1.min(row.mask.height());
     let x1 = (g.x + g.w).min(row.mask.width());
     let (w, h) = (
         (x1.saturating_sub(g.x)) as usize,

@@ -132,42 +132,42 @@ pub fn digit_like(glyphs: &[Glyph], min_h: u32, max_h: u32) -> Vec<Glyph> {
         .collect()
 }
 
-/// The strongest horizontal row of glyphs of about one height: centres
-/// within a third of the height, heights within 35 %, neighbours closer
-/// than two heights. Rows are weighed by the sum of their glyph heights
-/// squared ([`row_weight`]), so four number digits (the largest print on
-/// a card face) beat a five-glyph expiry date a sixth smaller. Glyphs
-/// come back left to right.
+/// The strongest row of glyphs of about one height: a chain grown from
+/// each glyph to its nearest neighbour on either side whose centre is
+/// within a third of the seed's height of the last one's (so the row may
+/// slope a few degrees, as on a card photographed slightly turned), with
+/// heights within 35 % of the seed's and gaps under two heights. Rows
+/// are weighed by the sum of their glyph heights squared
+/// ([`row_weight`]), so four number digits (the largest print on a card
+/// face) beat a five-glyph expiry date a sixth smaller. Glyphs come back
+/// left to right.
 pub fn longest_row(glyphs: &[Glyph]) -> Vec<Glyph> {
     let mut best: Vec<Glyph> = Vec::new();
     let mut best_key = (0u64, 0usize);
     for seed in glyphs {
-        let mut row: Vec<Glyph> = glyphs
+        let fits = |from: &Glyph, g: &Glyph| {
+            (g.centre_y() - from.centre_y()).abs() * 3.0 <= f64::from(seed.h)
+                && g.h * 100 >= seed.h * 65
+                && g.h * 65 <= seed.h * 100
+        };
+        let mut found = vec![*seed];
+        let mut last = *seed;
+        while let Some(next) = glyphs
             .iter()
-            .copied()
-            .filter(|g| {
-                (g.centre_y() - seed.centre_y()).abs() * 3.0 <= f64::from(seed.h)
-                    && g.h * 100 >= seed.h * 65
-                    && g.h * 65 <= seed.h * 100
-            })
-            .collect();
-        row.sort_by_key(|g| g.x);
-        // Split at wide gaps and keep the chain holding the seed.
-        let mut chain: Vec<Glyph> = Vec::new();
-        let mut found = Vec::new();
-        for g in row {
-            if let Some(last) = chain.last() {
-                if g.x > last.right() + 2 * seed.h {
-                    if chain.contains(seed) {
-                        found = std::mem::take(&mut chain);
-                    }
-                    chain.clear();
-                }
-            }
-            chain.push(g);
+            .filter(|g| g.x > last.x && g.x <= last.right() + 2 * seed.h && fits(&last, g))
+            .min_by_key(|g| g.x)
+        {
+            found.push(*next);
+            last = *next;
         }
-        if chain.contains(seed) {
-            found = chain;
+        let mut first = *seed;
+        while let Some(prev) = glyphs
+            .iter()
+            .filter(|g| g.x < first.x && g.right() + 2 * seed.h >= first.x && fits(&first, g))
+            .max_by_key(|g| g.x)
+        {
+            found.insert(0, *prev);
+            first = *prev;
         }
         let key = (row_weight(&found), found.len());
         if key > best_key {
@@ -176,6 +176,35 @@ pub fn longest_row(glyphs: &[Glyph]) -> Vec<Glyph> {
         }
     }
     best
+}
+
+/// The top and bottom edges of a row as straight lines, `(a, b)` for
+/// `y = a + b x`: slopes are the median of the slopes between glyphs
+/// four apart (or the ends), offsets the median of what is left. Medians
+/// keep a broken or added glyph from tilting the line.
+pub fn row_edges(glyphs: &[Glyph]) -> ((f64, f64), (f64, f64)) {
+    let fit = |edge: &dyn Fn(&Glyph) -> f64| {
+        let centre = |g: &Glyph| f64::from(g.x) + f64::from(g.w) / 2.0;
+        let step = 4.min(glyphs.len().saturating_sub(1)).max(1);
+        let mut slopes: Vec<f64> = glyphs
+            .iter()
+            .zip(glyphs.iter().skip(step))
+            .filter(|(a, b)| centre(b) > centre(a))
+            .map(|(a, b)| (edge(b) - edge(a)) / (centre(b) - centre(a)))
+            .collect();
+        slopes.sort_by(f64::total_cmp);
+        let slope = slopes.get(slopes.len() / 2).copied().unwrap_or(0.0);
+        let mut offsets: Vec<f64> = glyphs.iter().map(|g| edge(g) - slope * centre(g)).collect();
+        offsets.sort_by(f64::total_cmp);
+        (
+            offsets.get(offsets.len() / 2).copied().unwrap_or(0.0),
+            slope,
+        )
+    };
+    (
+        fit(&|g: &Glyph| f64::from(g.y)),
+        fit(&|g: &Glyph| f64::from(g.y + g.h)),
+    )
 }
 
 /// How much a row looks like the card number: the sum of its glyph
@@ -398,7 +427,7 @@ pub fn complete_row(glyphs: &[Glyph], width: u32) -> Vec<Glyph> {
         return kept;
     }
     let w_med = median(kept.iter().map(|g| g.w));
-    let top = median(kept.iter().map(|g| g.y));
+    let ((top_a, top_b), _) = row_edges(&kept);
     let mut out = kept.clone();
     for e in layout_positions(LAYOUTS[li], pitch, gap) {
         let c = e + offset;
@@ -411,7 +440,7 @@ pub fn complete_row(glyphs: &[Glyph], width: u32) -> Vec<Glyph> {
         }
         out.push(Glyph {
             x: x.round() as u32,
-            y: top,
+            y: (top_a + top_b * c).round().max(0.0) as u32,
             w: w_med,
             h: h_med,
             area: 0,
