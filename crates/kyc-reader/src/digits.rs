@@ -10,10 +10,12 @@
 //! glyph is scored by correlation with every template after both are
 //! normalised the same way: cropped to their ink, scaled to a small grid,
 //! blurred a little (card fonts break their strokes; a blur joins them),
-//! zero mean, unit length. A plain sans set covers printed numbers in
-//! ordinary type. The shapes were drawn from the fonts' published forms
-//! (the public-domain OCR-A of Debian's `fonts-ocr-a`, looked at, not
-//! shipped), never cut from dataset images.
+//! zero mean, unit length. A seven-segment set covers squared display
+//! type and a plain sans set printed numbers in ordinary type. The shapes
+//! were drawn by hand from the fonts' published forms (the public-domain
+//! OCR-A of Debian's `fonts-ocr-a` was looked at, not shipped or
+//! rasterised), never cut from dataset images. The OCR vote and the Luhn
+//! check are combined with the scores in `combine` and `luhn_repair`.
 
 use std::sync::OnceLock;
 
@@ -101,20 +103,6 @@ impl Shape {
             values,
             aspect: bw / bh,
         })
-    }
-
-    /// The grid as text, one row per line (`#` above the mean), for
-    /// looking at what the classifier sees.
-    pub fn debug_grid(&self) -> String {
-        self.values
-            .chunks(CELL_W)
-            .map(|r| {
-                r.iter()
-                    .map(|&v| if v > 0.0 { '#' } else { '.' })
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
     }
 
     /// Correlation with another shape, -1..=1.
@@ -514,7 +502,7 @@ struct Template {
 /// at: thin printed type to bold embossing.
 const STROKES: [f32; 3] = [0.08, 0.13, 0.19];
 
-/// All templates, rendered once (about 80 small images).
+/// All templates, rendered once (46 shapes at 3 pens: 138 small grids).
 fn templates() -> &'static [Template] {
     static T: OnceLock<Vec<Template>> = OnceLock::new();
     T.get_or_init(|| {

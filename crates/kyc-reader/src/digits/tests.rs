@@ -208,3 +208,40 @@ fn a_missing_digit_is_put_back_from_the_layout_and_read() {
     let dx = i64::from(again[14].x) - i64::from(row.glyphs[14].x);
     assert!(dx.abs() <= 4, "put back {dx} px off");
 }
+
+fn scores(best: char, top: f32, second: char, next: f32) -> Vec<(char, f32)> {
+    vec![(best, top), (second, next), ('*', -1.0)]
+}
+
+#[test]
+fn the_ocr_vote_breaks_a_near_tie_but_not_a_clear_answer() {
+    let glyphs = vec![
+        Some(scores('6', 0.70, '5', 0.66)),
+        Some(scores('8', 0.90, '0', 0.60)),
+    ];
+    // Every OCR reading says "50".
+    let ocr = vec![vec!['5', '0'], vec!['5', '0']];
+    let combined = combine(&glyphs, &ocr, 0.1);
+    assert_eq!(best_reading(&combined), "58");
+    assert_eq!(best_reading(&combine(&glyphs, &[], 0.1)), "68");
+}
+
+#[test]
+fn luhn_repair_takes_a_cheap_fix_and_leaves_clear_readings_alone() {
+    // 4111 1111 1111 1111 passes Luhn; the last glyph read as 7 does not.
+    let mut glyphs: Vec<Vec<(char, f32)>> = "411111111111111"
+        .chars()
+        .map(|c| scores(c, 0.9, '7', 0.5))
+        .collect();
+    glyphs.push(scores('7', 0.71, '1', 0.69));
+    assert_eq!(
+        luhn_repair(&glyphs, 0.04).as_deref(),
+        Some("4111111111111111")
+    );
+    // The same 7 read clearly: a specimen number that fails Luhn stays.
+    glyphs[15] = scores('7', 0.9, '1', 0.6);
+    assert_eq!(luhn_repair(&glyphs, 0.04), None);
+    // A valid reading needs no repair.
+    glyphs[15] = scores('1', 0.9, '7', 0.6);
+    assert_eq!(luhn_repair(&glyphs, 0.04), None);
+}
