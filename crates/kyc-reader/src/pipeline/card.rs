@@ -1,6 +1,6 @@
-//! Payment cards: locate the row of number glyphs on the card face, read
-//! it clean (binarised, scaled, digits only) whole and group by group, and
-//! check the reading against the glyph count and Luhn.
+//! Payment cards: locate the row of number glyphs on the card face,
+//! classify each glyph against card-font shapes, read the row clean with
+//! OCR as a vote, and check the reading against the glyph count and Luhn.
 
 use image::GrayImage;
 use kyc_checker::FieldLocation;
@@ -109,9 +109,11 @@ fn respaced_source(row: &Row, view: usize) -> GrayImage {
     }
 }
 
-/// Reads the located row in several views and votes per glyph among the
-/// readings that give exactly one character per glyph; returns candidate
-/// texts, best first.
+/// Reads the located row: every glyph classified against the card-font
+/// templates (see `digits`), Tesseract's readings of several views that
+/// give one character per glyph as a light vote, the Luhn check to settle
+/// near-ties; returns candidate texts, best first (then the raw OCR
+/// readings, for rows whose glyphs could not be classified).
 fn read_row(ctx: &Context<'_>, row: &Row) -> Vec<String> {
     let groups = split_groups(&row.glyphs);
     let glyph_h = {
@@ -144,31 +146,31 @@ fn read_row(ctx: &Context<'_>, row: &Row) -> Vec<String> {
     // The glyph classifier, with the OCR readings as a vote (see digits).
     let combined = combine(&classify_row(row), &exact, OCR_WEIGHT);
     let best = best_reading(&combined);
-    let best_valid = (13..=19).contains(&n)
-        && best.bytes().all(|b| b.is_ascii_digit())
-        && crate::card::luhn(&best);
-    if best_valid {
-        out.push(regroup(&best, &groups));
-    } else if let Some(fixed) = luhn_repair(&combined, LUHN_MAX_LOSS) {
-        out.push(regroup(&fixed, &groups));
-    } else {
-        // A Luhn-valid OCR reading the glyph scores do not contradict
-        // (each of its characters near its glyph's best score).
-        let agrees = |r: &Vec<char>| {
-            r.iter().zip(&combined).all(|(c, s)| {
-                let top = s.first().map_or(0.0, |x| x.1);
-                s.iter()
-                    .any(|(d, v)| d == c && top - v <= OCR_LUHN_MAX_LOSS)
-            })
-        };
-        for r in exact.iter().filter(|r| agrees(r)) {
-            let text: String = r.iter().collect();
-            if (13..=19).contains(&n)
-                && text.bytes().all(|b| b.is_ascii_digit())
-                && crate::card::luhn(&text)
-            {
+    let full = |text: &str| {
+        (13..=19).contains(&n)
+            && text.bytes().all(|b| b.is_ascii_digit())
+            && crate::card::luhn(text)
+    };
+    if !full(&best) {
+        if let Some(fixed) = luhn_repair(&combined, LUHN_MAX_LOSS) {
+            out.push(regroup(&fixed, &groups));
+        } else {
+            // A Luhn-valid OCR reading the glyph scores do not contradict
+            // (each of its characters near its glyph's best score).
+            let agrees = |r: &Vec<char>| {
+                r.iter().zip(&combined).all(|(c, s)| {
+                    let top = s.first().map_or(0.0, |x| x.1);
+                    s.iter()
+                        .any(|(d, v)| d == c && top - v <= OCR_LUHN_MAX_LOSS)
+                })
+            };
+            let valid = exact
+                .iter()
+                .filter(|r| agrees(r))
+                .map(|r| r.iter().collect::<String>())
+                .find(|text| full(text));
+            if let Some(text) = valid {
                 out.push(regroup(&text, &groups));
-                break;
             }
         }
     }
