@@ -450,6 +450,13 @@ pub fn complete_row(glyphs: &[Glyph], width: u32) -> Vec<Glyph> {
     out
 }
 
+/// Whether groups of these sizes are a card-number layout (see
+/// [`LAYOUTS`]) or a lone group of four (the last four, the rest masked
+/// or covered).
+pub fn is_card_layout(group_sizes: &[usize]) -> bool {
+    group_sizes == [4] || LAYOUTS.iter().any(|l| *l == group_sizes)
+}
+
 /// Glyph centres of a layout from the first one: `pitch` apart within a
 /// group, `gap` from a group's last glyph to the next group's first.
 fn layout_positions(layout: &[usize], pitch: f64, gap: f64) -> Vec<f64> {

@@ -9,7 +9,7 @@ use super::{recognise, Context};
 use crate::card::{parse_number, CardNumber};
 use crate::digits::{best_reading, classify_row, combine, luhn_repair};
 use crate::engine::{Line, Pass};
-use crate::glyphs::{bounds, number_row, split_groups, Glyph, NumberRow as Row};
+use crate::glyphs::{bounds, is_card_layout, number_row, split_groups, Glyph, NumberRow as Row};
 use crate::prep::{crop, invert, resize_to, stretch, Prepared};
 
 /// The best card-number reading, with where it was read.
@@ -175,7 +175,15 @@ fn read_row(ctx: &Context<'_>, row: &Row) -> Vec<String> {
         }
     }
     out.push(regroup(&best, &groups));
-    out.extend(readings);
+    // Glyphs that do not group like a card number (a proportional font
+    // broken into pieces, say) make the per-glyph reading suspect: the
+    // whole-row OCR readings go first then.
+    let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+    if is_card_layout(&sizes) {
+        out.extend(readings);
+    } else {
+        out.splice(0..0, readings);
+    }
     out
 }
 
@@ -219,6 +227,15 @@ pub fn read_located(ctx: &Context<'_>, prepared: &Prepared) -> Option<CardReadin
                 .flatten()
         })
     })?;
+    // A row that does not group like a card number read without a Luhn-valid
+    // result: the band passes may do better (whole lines of ordinary
+    // type, which the per-glyph route cuts into pieces).
+    let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+    if !is_card_layout(&sizes) && !number.luhn_valid {
+        if let Some(band) = read_band(ctx, prepared).filter(|b| b.number.luhn_valid) {
+            return Some(band);
+        }
+    }
     let to_source = |glyphs: &[Glyph]| {
         bounds(glyphs).map(|(x, y, w, h)| prepared.to_source(x, y + row.band_y, w, h))
     };
