@@ -454,7 +454,7 @@ pub fn complete_row(glyphs: &[Glyph], width: u32) -> Vec<Glyph> {
 /// [`LAYOUTS`]) or a lone group of four (the last four, the rest masked
 /// or covered).
 pub fn is_card_layout(group_sizes: &[usize]) -> bool {
-    group_sizes == [4] || LAYOUTS.iter().any(|l| *l == group_sizes)
+    group_sizes == [4] || LAYOUTS.contains(&group_sizes)
 }
 
 /// Glyph centres of a layout from the first one: `pitch` apart within a
