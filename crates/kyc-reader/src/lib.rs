@@ -8,6 +8,7 @@
 
 pub mod card;
 pub mod dates;
+pub mod digits;
 pub mod engine;
 pub mod glyphs;
 pub mod issue;
