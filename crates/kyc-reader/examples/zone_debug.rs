@@ -2,10 +2,16 @@
 //! scaling it to 1400 px wide like the identity pipeline (no warp).
 //!
 //! `cargo run --release -p kyc-reader --example zone_debug -- FILE...`
+//! With `ZONE_DEBUG=1`, every chain's grid verdict too; with
+//! `ZONE_DUMP=DIR`, each row's straightened strip as `DIR/<file>-<row>.png`
+//! (what the identity pipeline gives OCR).
+
+use std::path::Path;
 
 use kyc_reader::{prep, zone};
 
 fn main() {
+    let dump = std::env::var_os("ZONE_DUMP");
     for path in std::env::args().skip(1) {
         let Ok(img) = image::open(&path) else {
             eprintln!("{path}: cannot open");
@@ -22,6 +28,24 @@ fn main() {
         if std::env::var_os("ZONE_DEBUG").is_some() {
             for row in zone::debug_rows(&gray) {
                 println!("  {row}");
+            }
+        }
+        if let (Some(dir), Some(z)) = (&dump, &found) {
+            let stem = Path::new(&path)
+                .file_stem()
+                .map_or("image".into(), |s| s.to_string_lossy().into_owned());
+            let pitch = z.lines.iter().map(|r| r.pitch).fold(0.0, f64::max);
+            let (from, to) = (
+                f64::from(z.x) - 1.5 * pitch,
+                f64::from(z.x + z.w) + 1.5 * pitch,
+            );
+            for (i, row) in z.lines.iter().enumerate() {
+                if let Some(strip) = zone::straighten(&gray, row, from, to, 36.0) {
+                    let out = Path::new(dir).join(format!("{stem}-{i}.png"));
+                    if let Err(e) = strip.save(&out) {
+                        eprintln!("{}: {e}", out.display());
+                    }
+                }
             }
         }
     }

@@ -11,21 +11,43 @@
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-/// The three MRZ formats: ID-1 cards (3x30), ID-2 (2x36), passports (2x44).
+pub mod readings;
+
+/// The MRZ formats: ID-1 cards (3x30), ID-2 (2x36), passports (2x44),
+/// and the visas (MRV-A 2x44, MRV-B 2x36), whose document code starts
+/// with `V` and which have no composite check (their optional data has
+/// none either).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Format {
     Td1,
     Td2,
     Td3,
+    MrvA,
+    MrvB,
 }
 
 impl Format {
+    const ALL: [Format; 5] = [
+        Format::Td3,
+        Format::Td2,
+        Format::Td1,
+        Format::MrvA,
+        Format::MrvB,
+    ];
+
     fn shape(self) -> (usize, usize) {
         match self {
             Format::Td1 => (3, 30),
-            Format::Td2 => (2, 36),
-            Format::Td3 => (2, 44),
+            Format::Td2 | Format::MrvB => (2, 36),
+            Format::Td3 | Format::MrvA => (2, 44),
         }
+    }
+
+    /// Whether a zone whose first line starts with `first` can be this
+    /// format: visas start with `V`, passports and ID cards never do.
+    fn fits_document_code(self, first: Option<u8>) -> bool {
+        let visa = matches!(self, Format::MrvA | Format::MrvB);
+        visa == (first == Some(b'V'))
     }
 }
 
@@ -140,6 +162,26 @@ fn checks(format: Format) -> &'static [Check] {
                 may_be_empty: false,
             },
         ],
+        Format::MrvA | Format::MrvB => &[
+            Check {
+                name: "number",
+                spans: &[(1, 0, 9)],
+                digit: (1, 9),
+                may_be_empty: false,
+            },
+            Check {
+                name: "birth",
+                spans: &[(1, 13, 19)],
+                digit: (1, 19),
+                may_be_empty: false,
+            },
+            Check {
+                name: "expiry",
+                spans: &[(1, 21, 27)],
+                digit: (1, 27),
+                may_be_empty: false,
+            },
+        ],
         Format::Td1 => &[
             Check {
                 name: "number",
@@ -174,6 +216,7 @@ fn numeric_spans(format: Format) -> &'static [Span] {
     match format {
         Format::Td3 => &[(1, 9, 10), (1, 13, 20), (1, 21, 28), (1, 43, 44)],
         Format::Td2 => &[(1, 9, 10), (1, 13, 20), (1, 21, 28), (1, 35, 36)],
+        Format::MrvA | Format::MrvB => &[(1, 9, 10), (1, 13, 20), (1, 21, 28)],
         Format::Td1 => &[(0, 14, 15), (1, 0, 7), (1, 8, 15), (1, 29, 30)],
     }
 }
@@ -237,7 +280,7 @@ pub fn clean_line(raw: &str) -> Option<String> {
 pub fn find_mrz(raw_lines: &[String]) -> Option<(Mrz, usize)> {
     let cleaned: Vec<Option<String>> = raw_lines.iter().map(|l| clean_line(l)).collect();
     let mut best: Option<(Mrz, usize)> = None;
-    for format in [Format::Td3, Format::Td2, Format::Td1] {
+    for format in Format::ALL {
         let (rows, width) = format.shape();
         for start in 0..cleaned.len() {
             let Some(group) = cleaned.get(start..start + rows) else {
@@ -251,6 +294,9 @@ pub fn find_mrz(raw_lines: &[String]) -> Option<(Mrz, usize)> {
                 continue;
             }
             let lines: Vec<String> = group.iter().flatten().cloned().collect();
+            if !format.fits_document_code(lines[0].bytes().next()) {
+                continue;
+            }
             let Some(mrz) = parse(format, &lines) else {
                 continue;
             };
@@ -292,7 +338,8 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
     fix_filler_runs(&mut g);
     let mut corrections = 0;
     let all = checks(format);
-    let (composite, fields) = all.split_last()?;
+    let composite = all.iter().find(|c| c.name == "composite");
+    let fields = all.iter().filter(|c| c.name != "composite");
     let mut ambiguous = Vec::new();
     for check in fields {
         if passes(&g, check) {
@@ -315,7 +362,7 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
             .filter(|&&(li, pos, c)| {
                 let mut trial = g.clone();
                 trial[li][pos] = c;
-                passes(&trial, composite)
+                composite.is_none_or(|composite| passes(&trial, composite))
             })
             .collect();
         // Still several: a letter read inside digits (`9O2`) is a likelier
@@ -342,7 +389,7 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
             corrections += 1;
         }
     }
-    if !passes(&g, composite) {
+    if let Some(composite) = composite.filter(|c| !passes(&g, c)) {
         if let [(li, pos, c)] = correct(&g, composite).as_slice() {
             g[*li][*pos] = *c;
             corrections += 1;
@@ -356,7 +403,7 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
     let text = |li: usize, s: usize, e: usize| String::from_utf8_lossy(&g[li][s..e]).into_owned();
     let trimmed = |li: usize, s: usize, e: usize| text(li, s, e).trim_end_matches('<').to_owned();
     let (names, number, nationality, birth, sex, expiry) = match format {
-        Format::Td3 | Format::Td2 => (
+        Format::Td3 | Format::Td2 | Format::MrvA | Format::MrvB => (
             text(0, 5, width),
             trimmed(1, 0, 9),
             trimmed(1, 10, 13),

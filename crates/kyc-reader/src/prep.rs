@@ -174,6 +174,17 @@ pub fn warp(gray: &GrayImage, corners: &Corners, width: u32, height: u32) -> Opt
     Some(out)
 }
 
+/// The grey level at a fractional point (pixel centres at +0.5), or
+/// white outside the image, like paper.
+pub fn sample(img: &GrayImage, x: f64, y: f64) -> u8 {
+    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    if x >= 0.0 && y >= 0.0 && x < w && y < h {
+        bilinear(img, x - 0.5, y - 0.5)
+    } else {
+        255
+    }
+}
+
 fn bilinear(img: &GrayImage, x: f64, y: f64) -> u8 {
     let (w, h) = (img.width() as i64, img.height() as i64);
     let (x0, y0) = (x.floor() as i64, y.floor() as i64);
