@@ -25,6 +25,10 @@ fn main() {
             "{path}: {found:?} {:.1} ms",
             t.elapsed().as_secs_f64() * 1e3
         );
+        if let Ok(b) = std::env::var("ZONE_BAND") {
+            let v: Vec<u32> = b.split(',').filter_map(|s| s.parse().ok()).collect();
+            band(&gray, v[0], v[1]);
+        }
         if std::env::var_os("ZONE_DEBUG").is_some() {
             for row in zone::debug_rows(&gray) {
                 println!("  {row}");
@@ -49,4 +53,19 @@ fn main() {
             }
         }
     }
+}
+
+#[allow(dead_code)]
+fn band(gray: &image::GrayImage, y0: u32, y1: u32) {
+    let w = gray.width();
+    let mask = kyc_reader::glyphs::ink_mask(gray, false, (w / 24).clamp(15, 81), 12);
+    let mut g: Vec<_> = kyc_reader::glyphs::components(&mask)
+        .into_iter()
+        .filter(|g| g.y >= y0 && g.y + g.h <= y1 && g.h >= 4)
+        .collect();
+    g.sort_by_key(|g| g.x);
+    for c in g {
+        print!("[{} {} {}x{} a{}] ", c.x, c.y, c.w, c.h, c.area);
+    }
+    println!();
 }

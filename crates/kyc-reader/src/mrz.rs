@@ -345,6 +345,14 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
         if passes(&g, check) {
             continue;
         }
+        // Letters read inside a digit run first: the commonest misread,
+        // and one that single changes get wrong (`CAOO01234` passes as
+        // `CAOOQ1234`, and the TD3 composite cannot tell, since the
+        // number sits at its start with the same weights).
+        if let Some(fixed) = digits_in_digit_runs(&mut g, check) {
+            corrections += fixed;
+            continue;
+        }
         match correct(&g, check).as_slice() {
             [(li, pos, c)] => {
                 g[*li][*pos] = *c;
@@ -469,6 +477,35 @@ fn fix_filler_runs(g: &mut [Vec<u8>]) {
             }
         }
     }
+}
+
+/// A failing field with its `O`/`Q`/`D`/`U` (read for `0`) and `I` (for
+/// `1`) next to digits made digits, repeatedly so a run like `CAOO0000`
+/// becomes `CA000000`: applied to `g` when that makes the field's check
+/// pass, returning how many characters changed. OCR reads a run of zeros
+/// as letters several at a time, which single changes cannot repair;
+/// letters away from digits (`L898`, `CA`) are left alone.
+fn digits_in_digit_runs(g: &mut [Vec<u8>], check: &Check) -> Option<usize> {
+    let mut trial: Vec<Vec<u8>> = g.to_vec();
+    let mut changed = 0;
+    for &(li, s, e) in check.spans {
+        let field = &mut trial[li][s..e];
+        loop {
+            let next = (0..field.len()).find(|&i| {
+                let near_digit = (i > 0 && field[i - 1].is_ascii_digit())
+                    || field.get(i + 1).is_some_and(u8::is_ascii_digit);
+                matches!(field[i], b'O' | b'Q' | b'D' | b'U' | b'I') && near_digit
+            });
+            let Some(i) = next else { break };
+            field[i] = to_digit(field[i]);
+            changed += 1;
+        }
+    }
+    if changed == 0 || !passes(&trial, check) {
+        return None;
+    }
+    g.clone_from_slice(&trial);
+    Some(changed)
 }
 
 fn field_bytes(g: &[Vec<u8>], spans: &[Span]) -> Vec<u8> {

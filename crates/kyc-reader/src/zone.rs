@@ -177,6 +177,37 @@ fn on_grid(chain: &[Glyph], anchor: f64, pitch: f64) -> (usize, usize) {
     }
 }
 
+/// The grid through `anchor` at `pitch` refitted by least squares to
+/// the glyphs within a third of a pitch of it: (anchor, pitch).
+fn refit(chain: &[Glyph], anchor: f64, pitch: f64) -> (f64, f64) {
+    let pts: Vec<(f64, f64)> = chain
+        .iter()
+        .filter_map(|g| {
+            let k_f = (centre_x(g) - anchor) / pitch;
+            let k = k_f.round();
+            ((k_f - k).abs() <= 0.34).then_some((k, centre_x(g)))
+        })
+        .collect();
+    let n = pts.len() as f64;
+    if pts.len() < 5 {
+        return (anchor, pitch);
+    }
+    let (mk, mx) = (
+        pts.iter().map(|p| p.0).sum::<f64>() / n,
+        pts.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let skk: f64 = pts.iter().map(|p| (p.0 - mk).powi(2)).sum();
+    let skx: f64 = pts.iter().map(|p| (p.0 - mk) * (p.1 - mx)).sum();
+    if skk < 1e-6 {
+        return (anchor, pitch);
+    }
+    let fitted = skx / skk;
+    if fitted < 3.0 || (fitted - pitch).abs() > pitch * 0.1 {
+        return (anchor, pitch);
+    }
+    (mx - fitted * mk, fitted)
+}
+
 fn centre_y(g: &Glyph) -> f64 {
     f64::from(g.y) + f64::from(g.h) / 2.0
 }
@@ -194,18 +225,30 @@ fn grid_row(chain: &[Glyph]) -> Option<GridRow> {
         .map(|p| centre_x(&p[1]) - centre_x(&p[0]))
         .collect();
     steps.sort_by(f64::total_cmp);
-    let pitch = *steps.get(steps.len() / 2)?;
-    if pitch < 3.0 {
+    let median = *steps.get(steps.len() / 2)?;
+    if median < 3.0 {
         return None;
     }
-    // The grid's phase: anchored on whichever of the first glyphs puts
-    // most glyphs on it (a speck or a merged pair at the start would
-    // otherwise put the whole row off grid).
-    let (on_grid, positions) = chain
-        .iter()
-        .take(6)
-        .map(|a| on_grid(chain, centre_x(a), pitch))
-        .max()?;
+    // The median step is rounded to whole pixels and a narrow glyph (`1`)
+    // sits off its cell's centre, so over 44 cells it can drift a whole
+    // pitch off; the mean step over the chain is the other guess. The
+    // grid's phase is anchored on whichever of the first glyphs puts most
+    // glyphs on it (a speck or a merged pair at the start would otherwise
+    // put the whole row off grid), then the grid is refitted to the
+    // glyphs it holds.
+    let (first, last) = (chain.first()?, chain.last()?);
+    let mean = (centre_x(last) - centre_x(first)) / (chain.len() - 1).max(1) as f64;
+    let (on_grid, positions, pitch) = [median, mean]
+        .into_iter()
+        .filter(|&p| p >= 3.0)
+        .flat_map(|p| {
+            chain.iter().take(6).map(move |a| {
+                let (anchor, pitch) = refit(chain, centre_x(a), p);
+                let (n, span) = on_grid(chain, anchor, pitch);
+                (n, span, pitch)
+            })
+        })
+        .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)))?;
     if !(MIN_POSITIONS..=MAX_POSITIONS).contains(&positions) || on_grid * 10 < positions * 7 {
         return None;
     }

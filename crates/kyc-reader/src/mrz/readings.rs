@@ -27,6 +27,53 @@ pub fn clean_row(raw: &str) -> String {
         .collect()
 }
 
+/// `line` brought to `width` characters by growing or shrinking its
+/// longest run of fillers (a run may hold single look-alikes between
+/// fillers, `<<K<<`), or `None` when it already fits or has no run.
+///
+/// Why: OCR drops or doubles fillers in a long `<<<<` run more than any
+/// other glyph, and that shifts every later position (a TD1 composite
+/// check digit read as the 27th character). Padding at the end only
+/// repairs the last run.
+pub fn fit_fillers(line: &str, width: usize) -> Option<String> {
+    let b = line.as_bytes();
+    if b.len() == width {
+        return None;
+    }
+    let (mut start, mut len) = (0, 0);
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'<' {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 1;
+        loop {
+            if b.get(j) == Some(&b'<') {
+                j += 1;
+            } else if matches!(b.get(j), Some(b'K' | b'S' | b'C' | b'E' | b'X'))
+                && b.get(j + 1) == Some(&b'<')
+            {
+                j += 2;
+            } else {
+                break;
+            }
+        }
+        if j - i > len {
+            (start, len) = (i, j - i);
+        }
+        i = j;
+    }
+    if len < 2 {
+        return None;
+    }
+    let new_len = (len + width).checked_sub(b.len()).filter(|&n| n >= 1)?;
+    let mut out = b[..start].to_vec();
+    out.extend(std::iter::repeat_n(b'<', new_len));
+    out.extend_from_slice(&b[start + len..]);
+    String::from_utf8(out).ok()
+}
+
 /// The best MRZ from `readings[row]` (each row's readings, cleaned), or
 /// `None` when no combination fits any format.
 pub fn best_of(readings: &[Vec<String>]) -> Option<Mrz> {
@@ -50,6 +97,17 @@ pub fn best_of(readings: &[Vec<String>]) -> Option<Mrz> {
             let misfit: usize = lines.iter().map(|l| l.len().abs_diff(width)).sum();
             if let Some(mrz) = parse(format, &lines) {
                 parsed.push((mrz, misfit));
+            }
+            // The same lines with their filler runs stretched to the
+            // format's width, when that changes any.
+            let fitted: Vec<String> = lines
+                .iter()
+                .map(|l| fit_fillers(l, width).unwrap_or_else(|| l.clone()))
+                .collect();
+            if fitted != lines {
+                if let Some(mrz) = parse(format, &fitted) {
+                    parsed.push((mrz, misfit));
+                }
             }
         }
     }

@@ -140,3 +140,13 @@ fn when_two_fixes_pass_every_check_a_letter_read_for_a_digit_wins() {
     assert_eq!(m.number, "L898902C3");
     assert_eq!(m.corrections, 1);
 }
+
+#[test]
+fn a_run_of_zeros_read_as_letters_is_fixed_next_to_digits() {
+    // `CA0001234` read `CAOO01234`: two letters in a digit run, which no
+    // single change fixes; the letters away from digits (`CA`) stay.
+    let lines = [TD3[0], "CAOO012342UTO7408122F1204159ZE184226B<<<<<18"];
+    let m = parse(Format::Td3, &owned(&lines)).unwrap();
+    assert!(m.valid, "{:?}", m.failed_checks);
+    assert_eq!(m.number, "CA0001234");
+}

@@ -78,3 +78,31 @@ fn no_readings_or_wrong_lengths_give_nothing() {
     assert!(best_of(&rows(&[&[TD3[0]], &[]])).is_none());
     assert!(best_of(&rows(&[&["P<UTO"], &["L898"]])).is_none());
 }
+
+#[test]
+fn filler_runs_stretch_or_shrink_to_the_width() {
+    // Four fillers dropped and a `K` inside the run: the check digit is
+    // back at the end of a 30-character TD1 row.
+    assert_eq!(
+        fit_fillers("7408122F1204159UTO<<<K<<<6", 30).as_deref(),
+        Some("7408122F1204159UTO<<<<<<<<<<<6")
+    );
+    assert_eq!(
+        fit_fillers("L898902C36UTO7408122F1204159ZE184226B<<<<<<<10", 44).as_deref(),
+        Some("L898902C36UTO7408122F1204159ZE184226B<<<<<10")
+    );
+    assert_eq!(fit_fillers(TD3[1], 44), None);
+    assert_eq!(fit_fillers("L898902C36UTO", 44), None);
+}
+
+#[test]
+fn a_td1_row_that_lost_fillers_is_read_valid() {
+    let td1 = [
+        "I<UTOD231458907<<<<<<<<<<<<<<<",
+        "7408122F1204159UTO<<<<K<<<6",
+        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+    ];
+    let m = best_of(&rows(&[&[td1[0]], &[td1[1]], &[td1[2]]])).unwrap();
+    assert_eq!(m.format, Format::Td1);
+    assert!(m.valid, "{:?}", m.failed_checks);
+}
