@@ -12,13 +12,29 @@ use kyc_reader::{prep, zone};
 
 fn main() {
     let dump = std::env::var_os("ZONE_DUMP");
-    for path in std::env::args().skip(1) {
+    // With `ZONE_CORNERS=FILE.jsonl` (the output of `kyc check --json`),
+    // each file is warped with the corners the checker found, as
+    // `kyc check` does before reading.
+    let corners: Vec<(String, Option<kyc_checker::Corners>)> = match std::env::var("ZONE_CORNERS") {
+        Ok(f) => std::fs::read_to_string(f)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .map(|v| {
+                let c = serde_json::from_value(v["document"]["corners"].clone()).ok();
+                (v["file"].as_str().unwrap_or_default().to_owned(), c)
+            })
+            .collect(),
+        Err(_) => std::env::args().skip(1).map(|p| (p, None)).collect(),
+    };
+    for (path, quad) in corners {
         let Ok(img) = image::open(&path) else {
             eprintln!("{path}: cannot open");
             continue;
         };
-        let gray = prep::to_gray(&img.to_rgb8());
-        let gray = prep::resize_to(&gray, 1400.0 / f64::from(gray.width().max(1)));
+        let prepared =
+            prep::Prepared::new(&img.to_rgb8(), quad.as_ref(), |w, _| 1400.0 / w.max(1.0));
+        let gray = prepared.image;
         let t = std::time::Instant::now();
         let found = zone::find_zone(&gray);
         println!(
