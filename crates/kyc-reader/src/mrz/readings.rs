@@ -88,23 +88,25 @@ pub fn best_of(readings: &[Vec<String>]) -> Option<Mrz> {
             if format_rows != rows || !format.fits_document_code(lines[0].bytes().next()) {
                 continue;
             }
-            let fits = lines
-                .iter()
-                .all(|l| l.len() * 5 >= width * 4 && l.len() <= width + 3);
-            if !fits {
-                continue;
-            }
             let misfit: usize = lines.iter().map(|l| l.len().abs_diff(width)).sum();
-            if let Some(mrz) = parse(format, &lines) {
-                parsed.push((mrz, misfit));
+            let fits = |lines: &[String], min_share: usize| {
+                lines
+                    .iter()
+                    .all(|l| l.len() * 5 >= width * min_share && l.len() <= width + 3)
+            };
+            if fits(&lines, 4) {
+                if let Some(mrz) = parse(format, &lines) {
+                    parsed.push((mrz, misfit));
+                }
             }
             // The same lines with their filler runs stretched to the
-            // format's width, when that changes any.
+            // format's width, when that changes any: a row that lost a
+            // quarter of its fillers is still worth this.
             let fitted: Vec<String> = lines
                 .iter()
                 .map(|l| fit_fillers(l, width).unwrap_or_else(|| l.clone()))
                 .collect();
-            if fitted != lines {
+            if fitted != lines && fits(&lines, 3) {
                 if let Some(mrz) = parse(format, &fitted) {
                     parsed.push((mrz, misfit));
                 }
