@@ -90,6 +90,24 @@ pub fn check_digit(field: &[u8]) -> Option<u8> {
     Some((sum % 10) as u8)
 }
 
+/// Whether putting `c` at `pos` mends a character of the wrong kind:
+/// both neighbours are digits (or both letters), the character there is
+/// not, and `c` is. A digit between letters or a letter between digits
+/// is the likelier misread.
+fn fits_neighbours(line: &[u8], pos: usize, c: u8) -> bool {
+    let before = pos.checked_sub(1).and_then(|p| line.get(p));
+    let after = line.get(pos + 1);
+    let Some((&a, &b, &was)) = before
+        .zip(after)
+        .zip(line.get(pos))
+        .map(|((a, b), w)| (a, b, w))
+    else {
+        return false;
+    };
+    let kind = |x: u8| (x.is_ascii_digit(), x.is_ascii_uppercase());
+    kind(a) == kind(b) && a != b'<' && kind(was) != kind(a) && kind(c) == kind(a)
+}
+
 /// A span of one MRZ line: (line, start, end).
 type Span = (usize, usize, usize);
 
@@ -398,8 +416,30 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
         }
     }
     if let Some(composite) = composite.filter(|c| !passes(&g, c)) {
-        if let [(li, pos, c)] = correct(&g, composite).as_slice() {
-            g[*li][*pos] = *c;
+        // A fix must not break a field check that passes; of several,
+        // the one that matches its neighbours (`L1N` → `LIN`) is taken
+        // when it is alone in doing so.
+        let fixes: Vec<(usize, usize, u8)> = correct(&g, composite)
+            .into_iter()
+            .filter(|&(li, pos, c)| {
+                let mut trial = g.clone();
+                trial[li][pos] = c;
+                all.iter()
+                    .filter(|f| f.name != "composite" && passes(&g, f))
+                    .all(|f| passes(&trial, f))
+            })
+            .collect();
+        let fitting: Vec<(usize, usize, u8)> = fixes
+            .iter()
+            .copied()
+            .filter(|&(li, pos, c)| fits_neighbours(&g[li], pos, c))
+            .collect();
+        let chosen = match (fixes.as_slice(), fitting.as_slice()) {
+            ([one], _) | (_, [one]) => Some(*one),
+            _ => None,
+        };
+        if let Some((li, pos, c)) = chosen {
+            g[li][pos] = c;
             corrections += 1;
         }
     }

@@ -150,3 +150,24 @@ fn a_run_of_zeros_read_as_letters_is_fixed_next_to_digits() {
     assert!(m.valid, "{:?}", m.failed_checks);
     assert_eq!(m.number, "CA0001234");
 }
+
+#[test]
+fn a_composite_failure_is_fixed_where_the_neighbours_agree() {
+    // TD1 optional data `LIN` read `L1N`: no field check covers it, only
+    // the composite; several single changes make the composite pass, and
+    // only `1` → `I` fits between two letters.
+    let lines = [
+        "I<UTOD231458907LIN<<<<<<<<<<<<",
+        "7408122F1204159UTO<<<<<<<<<<<8",
+        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+    ];
+    assert!(parse(Format::Td1, &owned(&lines)).unwrap().valid);
+    let misread = ["I<UTOD231458907L1N<<<<<<<<<<<<", lines[1], lines[2]];
+    let m = parse(Format::Td1, &owned(&misread)).unwrap();
+    assert!(m.valid, "{:?}", m.failed_checks);
+    assert!(
+        m.lines[0].starts_with("I<UTOD231458907LIN<"),
+        "{:?}",
+        m.lines
+    );
+}
