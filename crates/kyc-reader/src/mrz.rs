@@ -360,7 +360,7 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
     let fields = all.iter().filter(|c| c.name != "composite");
     let mut ambiguous = Vec::new();
     for check in fields {
-        if passes(&g, check) {
+        if passes(&g, check) || (check.name == "number" && overflow_number(format, &g).is_some()) {
             continue;
         }
         // Letters read inside a digit run first: the commonest misread,
@@ -443,9 +443,13 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
             corrections += 1;
         }
     }
+    let overflow = overflow_number(format, &g);
     let failed: Vec<&'static str> = all
         .iter()
-        .filter(|c| !passes(&g, c))
+        .filter(|c| match (c.name, &overflow) {
+            ("number", Some((_, ok))) => !ok,
+            _ => !passes(&g, c),
+        })
         .map(|c| c.name)
         .collect();
     let text = |li: usize, s: usize, e: usize| String::from_utf8_lossy(&g[li][s..e]).into_owned();
@@ -468,6 +472,7 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
             text(1, 8, 14),
         ),
     };
+    let number = overflow.map_or(number, |(whole, _)| whole);
     let (surname, given) = names.split_once("<<").unwrap_or((names.as_str(), ""));
     let words = |s: &str| {
         s.split('<')
@@ -494,6 +499,35 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
         failed_checks: failed,
         corrections,
     })
+}
+
+/// A document number longer than nine characters (ICAO 9303 TD1 and
+/// TD2): its check digit position holds `<`, and the number goes on in
+/// the optional data up to the first filler, the last character before
+/// it being the check digit (over the whole number). Returns the whole
+/// number and whether its check passes; `None` when it does not overflow.
+fn overflow_number(format: Format, g: &[Vec<u8>]) -> Option<(String, bool)> {
+    let (li, head, optional) = match format {
+        Format::Td1 => (0, 5..14, 15..30),
+        Format::Td2 => (1, 0..9, 28..35),
+        _ => return None,
+    };
+    let line = g.get(li)?;
+    if line.get(head.end) != Some(&b'<') || line.get(optional.start) == Some(&b'<') {
+        return None;
+    }
+    let end = optional
+        .clone()
+        .find(|&p| line.get(p) == Some(&b'<'))
+        .unwrap_or(optional.end);
+    if end < optional.start + 2 {
+        return None;
+    }
+    let mut number: Vec<u8> = line.get(head)?.to_vec();
+    number.extend_from_slice(line.get(optional.start..end - 1)?);
+    let digit = *line.get(end - 1)?;
+    let ok = digit.is_ascii_digit() && check_digit(&number) == Some(digit - b'0');
+    Some((String::from_utf8_lossy(&number).into_owned(), ok))
 }
 
 /// A run of filler look-alikes running to the end of a line, starting

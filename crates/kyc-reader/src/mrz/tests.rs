@@ -171,3 +171,22 @@ fn a_composite_failure_is_fixed_where_the_neighbours_agree() {
         m.lines
     );
 }
+
+#[test]
+fn a_td1_number_longer_than_nine_characters_overflows_into_the_optional_data() {
+    // `D2314589012`: nine characters, `<` where the check digit would be,
+    // then `12` and the check digit `0` over the whole number.
+    let lines = [
+        "I<UTOD23145890<120<<<<<<<<<<<<",
+        "7408122F1204159UTO<<<<<<<<<<<2",
+        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+    ];
+    let m = parse(Format::Td1, &owned(&lines)).unwrap();
+    assert!(m.valid, "{:?}", m.failed_checks);
+    assert_eq!(m.number, "D2314589012");
+    assert_eq!(m.corrections, 0);
+    // A wrong overflow check digit fails the number check.
+    let wrong = ["I<UTOD23145890<125<<<<<<<<<<<<", lines[1], lines[2]];
+    let m = parse(Format::Td1, &owned(&wrong)).unwrap();
+    assert!(m.failed_checks.contains(&"number"), "{:?}", m.failed_checks);
+}
