@@ -138,6 +138,10 @@ fn rank(m: &Mrz, misfit: usize) -> (bool, std::cmp::Reverse<usize>, std::cmp::Re
     )
 }
 
+/// One field's cells (line, position), and the values it could take
+/// (with its check digit), most frequent first.
+type FieldChoices = (Vec<(usize, usize)>, Vec<Vec<u8>>);
+
 /// `base` with its fields taken from the readings: for each field, every
 /// distinct value (with its check digit) that passes its own check in
 /// some parse of the same format is a candidate, and each choice of one
@@ -147,8 +151,7 @@ fn rank(m: &Mrz, misfit: usize) -> (bool, std::cmp::Reverse<usize>, std::cmp::Re
 /// first passing value, decides. The best-ranked mix is returned.
 fn mix(base: &Mrz, parsed: &[(Mrz, usize)]) -> Option<Mrz> {
     let base_lines: Vec<Vec<u8>> = base.lines.iter().map(|l| l.as_bytes().to_vec()).collect();
-    // Per field: its cells, and the candidate values (most frequent first).
-    let mut fields: Vec<(Vec<(usize, usize)>, Vec<Vec<u8>>)> = Vec::new();
+    let mut fields: Vec<FieldChoices> = Vec::new();
     for check in checks(base.format) {
         if check.name == "composite" {
             continue;
@@ -173,7 +176,7 @@ fn mix(base: &Mrz, parsed: &[(Mrz, usize)]) -> Option<Mrz> {
                 None => votes.push((value, 1)),
             }
         }
-        votes.sort_by(|a, b| b.1.cmp(&a.1));
+        votes.sort_by_key(|v| std::cmp::Reverse(v.1));
         let values: Vec<Vec<u8>> = votes.into_iter().map(|(v, _)| v).collect();
         if !values.is_empty() {
             fields.push((cells, values));

@@ -15,6 +15,9 @@ use crate::mrz::{age_on, birth_date, expiry_date, find_mrz, Mrz};
 use crate::prep::{crop_for_ocr, resize_to, Prepared};
 use crate::zone::{find_zone, straighten, Zone};
 
+/// A box (x, y, width, height) in document pixels.
+type Rect = (u32, u32, u32, u32);
+
 const MRZ_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
 
 /// Glyph height, in pixels, the MRZ is scaled to before OCR.
@@ -49,7 +52,7 @@ pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
     let mut best: Option<(Mrz, Option<FieldLocation>)> = None;
     // Keeps the better of `best` and a new reading; answers whether the
     // best is now valid (no further pass needed).
-    let mut keep = |mrz: Mrz, location: Option<(u32, u32, u32, u32)>| {
+    let mut keep = |mrz: Mrz, location: Option<Rect>| {
         let better = best.as_ref().is_none_or(|(b, _)| {
             (mrz.valid, std::cmp::Reverse(mrz.failed_checks.len()))
                 > (b.valid, std::cmp::Reverse(b.failed_checks.len()))
@@ -189,7 +192,7 @@ fn read_blocks(
     ctx: &Context<'_>,
     doc: &GrayImage,
     zone: &Zone,
-    mut keep: impl FnMut(Mrz, Option<(u32, u32, u32, u32)>) -> bool,
+    mut keep: impl FnMut(Mrz, Option<Rect>) -> bool,
 ) {
     let pass = Pass {
         languages: "eng",
@@ -208,7 +211,7 @@ fn read_blocks(
         }
     }
     // Re-read the MRZ-looking lines alone, at ~48 px per line.
-    let boxes: Vec<(u32, u32, u32, u32)> = lines
+    let boxes: Vec<Rect> = lines
         .iter()
         .filter(|l| crate::mrz::clean_line(&l.text()).is_some())
         .filter_map(|l| l.bbox(0, l.words.len()))
@@ -241,15 +244,11 @@ fn read_blocks(
 
 /// The MRZ among OCR lines read on a crop at `offset` scaled by `scale`,
 /// with its box in document pixels.
-fn mrz_in(
-    lines: &[Line],
-    offset: (u32, u32),
-    scale: f64,
-) -> Option<(Mrz, Option<(u32, u32, u32, u32)>)> {
+fn mrz_in(lines: &[Line], offset: (u32, u32), scale: f64) -> Option<(Mrz, Option<Rect>)> {
     let texts: Vec<String> = lines.iter().map(Line::text).collect();
     let (mrz, start) = find_mrz(&texts)?;
     let rows = mrz.lines.len();
-    let boxes: Vec<(u32, u32, u32, u32)> = lines[start..start + rows]
+    let boxes: Vec<Rect> = lines[start..start + rows]
         .iter()
         .filter_map(|l| l.bbox(0, l.words.len()))
         .collect();
@@ -258,11 +257,7 @@ fn mrz_in(
 }
 
 /// A box in a crop at `offset` scaled by `scale`, in document pixels.
-fn back_to_doc(
-    (x, y, w, h): (u32, u32, u32, u32),
-    offset: (u32, u32),
-    scale: f64,
-) -> (u32, u32, u32, u32) {
+fn back_to_doc((x, y, w, h): Rect, offset: (u32, u32), scale: f64) -> Rect {
     let back = |v: u32| (f64::from(v) / scale).round() as u32;
     (back(x) + offset.0, back(y) + offset.1, back(w), back(h))
 }
@@ -311,7 +306,7 @@ fn write_mrz(ctx: &Context<'_>, report: &mut Report, mrz: &Mrz, location: Option
     }
 }
 
-fn union(boxes: &[(u32, u32, u32, u32)]) -> Option<(u32, u32, u32, u32)> {
+fn union(boxes: &[Rect]) -> Option<Rect> {
     let x0 = boxes.iter().map(|b| b.0).min()?;
     let y0 = boxes.iter().map(|b| b.1).min()?;
     let x1 = boxes.iter().map(|b| b.0 + b.2).max()?;
