@@ -4,7 +4,10 @@
 //! `cargo run --release -p kyc-reader --example zone_debug -- FILE...`
 //! With `ZONE_DEBUG=1`, every chain's grid verdict too; with
 //! `ZONE_DUMP=DIR`, each row's straightened strip as `DIR/<file>-<row>.png`
-//! (what the identity pipeline gives OCR).
+//! (what the identity pipeline gives OCR); with `ZONE_CORNERS=FILE.jsonl`
+//! (`kyc check --json` output) the files listed there, warped with their
+//! corners instead of the arguments; with `ZONE_BAND=y0,y1`, the ink
+//! components in that band of rows (for threshold tuning).
 
 use std::path::Path;
 
@@ -71,7 +74,7 @@ fn main() {
     }
 }
 
-#[allow(dead_code)]
+/// Prints the threshold's components lying within rows `y0..y1`.
 fn band(gray: &image::GrayImage, y0: u32, y1: u32) {
     let w = gray.width();
     let mask = kyc_reader::glyphs::ink_mask(gray, false, (w / 24).clamp(15, 81), 12);
