@@ -371,7 +371,7 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
             corrections += fixed;
             continue;
         }
-        match correct(&g, check).as_slice() {
+        match correct(format, &g, check).as_slice() {
             [(li, pos, c)] => {
                 g[*li][*pos] = *c;
                 corrections += 1;
@@ -419,7 +419,7 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
         // A fix must not break a field check that passes; of several,
         // the one that matches its neighbours (`L1N` → `LIN`) is taken
         // when it is alone in doing so.
-        let fixes: Vec<(usize, usize, u8)> = correct(&g, composite)
+        let fixes: Vec<(usize, usize, u8)> = correct(format, &g, composite)
             .into_iter()
             .filter(|&(li, pos, c)| {
                 let mut trial = g.clone();
@@ -611,7 +611,13 @@ fn plausibility(from: u8, to: u8) -> u8 {
 
 /// Every single-character change in a check's field or digit that makes
 /// it pass.
-fn correct(g: &[Vec<u8>], check: &Check) -> Vec<(usize, usize, u8)> {
+fn correct(format: Format, g: &[Vec<u8>], check: &Check) -> Vec<(usize, usize, u8)> {
+    // Dates and check digits are digits: a fix never puts a letter there.
+    let numeric = |li: usize, pos: usize| {
+        numeric_spans(format)
+            .iter()
+            .any(|&(l, s, e)| l == li && (s..e).contains(&pos))
+    };
     let mut positions: Vec<(usize, usize)> = check
         .spans
         .iter()
@@ -623,6 +629,9 @@ fn correct(g: &[Vec<u8>], check: &Check) -> Vec<(usize, usize, u8)> {
     for (li, pos) in positions {
         let original = g[li][pos];
         for &alt in confusions(original) {
+            if numeric(li, pos) && !alt.is_ascii_digit() {
+                continue;
+            }
             trial[li][pos] = alt;
             if passes(&trial, check) {
                 found.push((li, pos, alt));

@@ -77,6 +77,52 @@ pub fn fit_fillers(line: &str, width: usize) -> Option<String> {
 /// The best MRZ from `readings[row]` (each row's readings, cleaned), or
 /// `None` when no combination fits any format.
 pub fn best_of(readings: &[Vec<String>]) -> Option<Mrz> {
+    let best = best_without_drop(readings)?;
+    if best.valid {
+        return Some(best);
+    }
+    Some(drop_one(readings).unwrap_or(best))
+}
+
+/// A valid MRZ from the readings with one glyph taken out of a run of
+/// equal glyphs in one row (then its filler run fitted to the width, as
+/// usual), or `None`.
+///
+/// Why: OCR reads a run of equal glyphs one too long (`0000000` for
+/// `000000`, seen on a MIDV passport), which shifts every later field by
+/// one; filler fitting only repairs shifts inside filler runs. Only fully
+/// valid results count, and of those the one needing the fewest
+/// corrections, when it is alone: a deletion in the wrong place can
+/// still pass after a one-character fix (a TD3 number's check and the
+/// composite agree on any change to the number that keeps its check).
+fn drop_one(readings: &[Vec<String>]) -> Option<Mrz> {
+    let mut found: Vec<Mrz> = Vec::new();
+    for (row, row_readings) in readings.iter().enumerate() {
+        for reading in row_readings {
+            let b = reading.as_bytes();
+            for i in 1..b.len() {
+                let second_of_run = b[i] == b[i - 1] && (i < 2 || b[i - 2] != b[i]);
+                if !second_of_run || b[i] == b'<' {
+                    continue;
+                }
+                let mut shorter = reading.clone();
+                shorter.remove(i);
+                let mut trial: Vec<Vec<String>> = readings.to_vec();
+                trial[row] = vec![shorter];
+                if let Some(m) = best_without_drop(&trial).filter(|m| m.valid) {
+                    found.push(m);
+                }
+            }
+        }
+    }
+    let fewest = found.iter().map(|m| m.corrections).min()?;
+    let mut best = found.into_iter().filter(|m| m.corrections == fewest);
+    let first = best.next()?;
+    best.all(|m| m.lines == first.lines).then_some(first)
+}
+
+/// [`best_of`] without the one-deletion search.
+fn best_without_drop(readings: &[Vec<String>]) -> Option<Mrz> {
     let rows = readings.len();
     if rows == 0 || readings.iter().any(Vec::is_empty) {
         return None;

@@ -106,3 +106,22 @@ fn a_td1_row_that_lost_fillers_is_read_valid() {
     assert_eq!(m.format, Format::Td1);
     assert!(m.valid, "{:?}", m.failed_checks);
 }
+
+#[test]
+fn one_extra_character_in_a_digit_run_is_taken_out() {
+    // `CA0001234` read with one zero too many: every later field shifts.
+    let line = "CA000012342UTO7408122F1204159ZE184226B<<<<<18";
+    let m = best_of(&rows(&[&[TD3[0]], &[line]])).unwrap();
+    assert!(m.valid, "{:?}", m.failed_checks);
+    assert_eq!(m.number, "CA0001234");
+}
+
+#[test]
+fn dates_are_never_corrected_into_letters() {
+    // The birth date `74O8I2` (O and I for 0 and 1) must come back as
+    // digits, not stay or become letters.
+    let line = "L898902C36UTO74O8I22F1204159ZE184226B<<<<<10";
+    let m = best_of(&rows(&[&[TD3[0]], &[line]])).unwrap();
+    assert!(m.valid, "{:?}", m.failed_checks);
+    assert!(m.birth.bytes().all(|b| b.is_ascii_digit()), "{}", m.birth);
+}
