@@ -257,6 +257,17 @@ fn lerp4([a, b, c, d]: [f64; 4], fx: f64, fy: f64) -> u8 {
     (top + (bottom - top) * fy + 0.5).clamp(0.0, 255.0) as u8
 }
 
+/// The grey level at a fractional point (pixel centres at +0.5), or
+/// white outside the image, like paper.
+pub fn sample(img: &GrayImage, x: f64, y: f64) -> u8 {
+    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    if x >= 0.0 && y >= 0.0 && x < w && y < h {
+        bilinear(img, x - 0.5, y - 0.5)
+    } else {
+        255
+    }
+}
+
 /// The grey level at (`x`, `y`), interpolated between the four nearest
 /// pixels.
 fn bilinear(img: &GrayImage, x: f64, y: f64) -> u8 {

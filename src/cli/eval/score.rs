@@ -357,7 +357,10 @@ mod tests {
         assert_eq!(label([40, -2, 30, 90], false), None);
         assert_eq!(label([40, 9, 30, 90], true), None);
         // Without margins the label stands; without a label there is none.
-        assert_eq!(edges_truth(&json!({"all_corners_in_frame": false})), Some(false));
+        assert_eq!(
+            edges_truth(&json!({"all_corners_in_frame": false})),
+            Some(false)
+        );
         assert_eq!(edges_truth(&json!({"visibility_label": "FULL"})), None);
     }
 }
