@@ -1,36 +1,61 @@
 #!/usr/bin/env bash
 # Times `kyc check --json` and the OpenCV peer on the same images in one run
-# and prints the ratio. Both run single-process over the same file list.
+# and prints the ratio. Both run single-process, pinned to one core, over the
+# same file list, alternating for ROUNDS rounds (default 3); each side's
+# median round is reported, as wall time and as CPU time (user + system of
+# the process and its children), the steadier of the two on a shared machine.
 #
-#   scripts/bench-checker.sh [IMAGE_DIR] [PEER_PYTHON]
+#   scripts/bench-checker.sh [IMAGE_DIR] [PEER_PYTHON] [KIND]
 #
-# Defaults: the MIDV-500 frames (1080x1920) and /work/.peer/bin/python
-# (python3 -m venv /work/.peer && /work/.peer/bin/pip install opencv-python-headless numpy).
+# Defaults: the MIDV-500 frames (1080x1920), /work/.peer/bin/python
+# (python3 -m venv /work/.peer && /work/.peer/bin/pip install opencv-python-headless numpy)
+# and `identity`. Set ROUNDS, KYC_BIN, PEER_SCRIPT, EXTRA_ARGS (e.g. "--as-of 2018-06-01").
 set -euo pipefail
 dir=${1:-/work/shared/datasets/midv500_id_quads}
 py=${2:-/work/.peer/bin/python}
+kind=${3:-identity}
 peer=${PEER_SCRIPT:-/work/shared/peers/opencv_peer.py}
 here=$(cd "$(dirname "$0")/.." && pwd)
 kyc=${KYC_BIN:-$here/target/release/kyc}
 [ -x "$kyc" ] || (cd "$here" && cargo build --release -p kyc)
 mapfile -t files < <(find -L "$dir" -maxdepth 1 -type f \( -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.png' \) | sort)
-n=${#files[@]}
-[ "$n" -gt 0 ] || { echo "no images in $dir" >&2; exit 1; }
-
-now() { date +%s.%N; }
+[ "${#files[@]}" -gt 0 ] || { echo "no images in $dir" >&2; exit 1; }
 # Warm the page cache so neither side pays for disk reads.
 cat "${files[@]}" > /dev/null
 
-t0=$(now); RAYON_NUM_THREADS=1 taskset -c 0 "$kyc" check --kind identity --json "${files[@]}" > /tmp/bench-kyc.jsonl; t1=$(now)
-t2=$(now); OMP_NUM_THREADS=1 taskset -c 0 "$py" "$peer" check --kind identity --json "${files[@]}" > /tmp/bench-peer.jsonl; t3=$(now)
-
-awk -v n="$n" -v k="$(echo "$t1 - $t0" | bc)" -v p="$(echo "$t3 - $t2" | bc)" 'BEGIN {
-  printf "images: %d (one core each side, taskset -c 0)\n", n
-  printf "kyc check --json : %7.1f ms/image (%.2f s total)\n", 1000*k/n, k
-  printf "opencv peer      : %7.1f ms/image (%.2f s total, includes Python start-up)\n", 1000*p/n, p
-  printf "peer / kyc       : %.2fx\n", p/k
-}'
-# The per-image times each side reports, which exclude process start-up.
-for side in kyc peer; do
-  python3 -c "import json,sys; v=[json.loads(l)['elapsed_ms'] for l in open('/tmp/bench-$side.jsonl')]; v.sort(); print('$side reported elapsed_ms: mean %.1f, median %d, max %d' % (sum(v)/len(v), v[len(v)//2], v[-1]))"
-done
+export OMP_THREAD_LIMIT=1 OMP_NUM_THREADS=1
+python3 - "$kyc" "$py" "$peer" "$kind" "${ROUNDS:-3}" "${EXTRA_ARGS:-}" "${files[@]}" <<'PY'
+import json, resource, statistics, subprocess, sys, time
+kyc, py, peer, kind, rounds, extra, *files = sys.argv[1:]
+extra = extra.split()
+sides = {
+    "kyc": ["taskset", "-c", "0", kyc, "check", "--kind", kind, "--json", *extra, *files],
+    "peer": ["taskset", "-c", "0", py, peer, "check", "--kind", kind, "--json", *extra, *files],
+}
+runs = {side: [] for side in sides}
+for _ in range(int(rounds)):
+    for side, cmd in sides.items():
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        elapsed = [json.loads(l)["elapsed_ms"] for l in out.splitlines() if l.strip()]
+        runs[side].append((wall, cpu, elapsed))
+        with open(f"/tmp/bench-{side}.jsonl", "w") as f:
+            f.write(out)
+n = len(files)
+print(f"images: {n}, kind {kind}, {rounds} alternating rounds, one core each side (taskset -c 0)")
+med = {}
+for side in sides:
+    wall = statistics.median(r[0] for r in runs[side])
+    cpu = statistics.median(r[1] for r in runs[side])
+    el = sorted(runs[side][-1][2])
+    med[side] = (wall, cpu)
+    print(f"{side:5}: wall {1000*wall/n:7.1f} ms/image, CPU {1000*cpu/n:7.1f} ms/image "
+          f"(whole process, start-up included); own elapsed_ms median {el[len(el)//2]}, "
+          f"mean {sum(el)/len(el):.1f}, max {el[-1]}")
+print(f"peer / kyc: wall {med['peer'][0]/med['kyc'][0]:.2f}x, CPU {med['peer'][1]/med['kyc'][1]:.2f}x "
+      "(above 1: kyc is faster)")
+PY

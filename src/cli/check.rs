@@ -51,7 +51,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut request = CheckRequest::new(args.kind, as_of);
     request.card_last4 = args.card_last4;
     request.locale = args.locale;
-    let reader = Reader::new();
+    let reader = Reader::for_kind("tesseract", args.kind);
     let json = args.json;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

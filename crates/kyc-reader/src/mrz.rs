@@ -11,21 +11,43 @@
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
-/// The three MRZ formats: ID-1 cards (3x30), ID-2 (2x36), passports (2x44).
+pub mod readings;
+
+/// The MRZ formats: ID-1 cards (3x30), ID-2 (2x36), passports (2x44),
+/// and the visas (MRV-A 2x44, MRV-B 2x36), whose document code starts
+/// with `V` and which have no composite check (their optional data has
+/// none either).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Format {
     Td1,
     Td2,
     Td3,
+    MrvA,
+    MrvB,
 }
 
 impl Format {
+    const ALL: [Format; 5] = [
+        Format::Td3,
+        Format::Td2,
+        Format::Td1,
+        Format::MrvA,
+        Format::MrvB,
+    ];
+
     fn shape(self) -> (usize, usize) {
         match self {
             Format::Td1 => (3, 30),
-            Format::Td2 => (2, 36),
-            Format::Td3 => (2, 44),
+            Format::Td2 | Format::MrvB => (2, 36),
+            Format::Td3 | Format::MrvA => (2, 44),
         }
+    }
+
+    /// Whether a zone whose first line starts with `first` can be this
+    /// format: visas start with `V`, passports and ID cards never do.
+    fn fits_document_code(self, first: Option<u8>) -> bool {
+        let visa = matches!(self, Format::MrvA | Format::MrvB);
+        visa == (first == Some(b'V'))
     }
 }
 
@@ -66,6 +88,24 @@ pub fn check_digit(field: &[u8]) -> Option<u8> {
         sum += v * [7, 3, 1][i % 3];
     }
     Some((sum % 10) as u8)
+}
+
+/// Whether putting `c` at `pos` mends a character of the wrong kind:
+/// both neighbours are digits (or both letters), the character there is
+/// not, and `c` is. A digit between letters or a letter between digits
+/// is the likelier misread.
+fn fits_neighbours(line: &[u8], pos: usize, c: u8) -> bool {
+    let before = pos.checked_sub(1).and_then(|p| line.get(p));
+    let after = line.get(pos + 1);
+    let Some((&a, &b, &was)) = before
+        .zip(after)
+        .zip(line.get(pos))
+        .map(|((a, b), w)| (a, b, w))
+    else {
+        return false;
+    };
+    let kind = |x: u8| (x.is_ascii_digit(), x.is_ascii_uppercase());
+    kind(a) == kind(b) && a != b'<' && kind(was) != kind(a) && kind(c) == kind(a)
 }
 
 /// A span of one MRZ line: (line, start, end).
@@ -140,6 +180,26 @@ fn checks(format: Format) -> &'static [Check] {
                 may_be_empty: false,
             },
         ],
+        Format::MrvA | Format::MrvB => &[
+            Check {
+                name: "number",
+                spans: &[(1, 0, 9)],
+                digit: (1, 9),
+                may_be_empty: false,
+            },
+            Check {
+                name: "birth",
+                spans: &[(1, 13, 19)],
+                digit: (1, 19),
+                may_be_empty: false,
+            },
+            Check {
+                name: "expiry",
+                spans: &[(1, 21, 27)],
+                digit: (1, 27),
+                may_be_empty: false,
+            },
+        ],
         Format::Td1 => &[
             Check {
                 name: "number",
@@ -174,6 +234,7 @@ fn numeric_spans(format: Format) -> &'static [Span] {
     match format {
         Format::Td3 => &[(1, 9, 10), (1, 13, 20), (1, 21, 28), (1, 43, 44)],
         Format::Td2 => &[(1, 9, 10), (1, 13, 20), (1, 21, 28), (1, 35, 36)],
+        Format::MrvA | Format::MrvB => &[(1, 9, 10), (1, 13, 20), (1, 21, 28)],
         Format::Td1 => &[(0, 14, 15), (1, 0, 7), (1, 8, 15), (1, 29, 30)],
     }
 }
@@ -237,7 +298,7 @@ pub fn clean_line(raw: &str) -> Option<String> {
 pub fn find_mrz(raw_lines: &[String]) -> Option<(Mrz, usize)> {
     let cleaned: Vec<Option<String>> = raw_lines.iter().map(|l| clean_line(l)).collect();
     let mut best: Option<(Mrz, usize)> = None;
-    for format in [Format::Td3, Format::Td2, Format::Td1] {
+    for format in Format::ALL {
         let (rows, width) = format.shape();
         for start in 0..cleaned.len() {
             let Some(group) = cleaned.get(start..start + rows) else {
@@ -251,6 +312,9 @@ pub fn find_mrz(raw_lines: &[String]) -> Option<(Mrz, usize)> {
                 continue;
             }
             let lines: Vec<String> = group.iter().flatten().cloned().collect();
+            if !format.fits_document_code(lines[0].bytes().next()) {
+                continue;
+            }
             let Some(mrz) = parse(format, &lines) else {
                 continue;
             };
@@ -292,13 +356,22 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
     fix_filler_runs(&mut g);
     let mut corrections = 0;
     let all = checks(format);
-    let (composite, fields) = all.split_last()?;
+    let composite = all.iter().find(|c| c.name == "composite");
+    let fields = all.iter().filter(|c| c.name != "composite");
     let mut ambiguous = Vec::new();
     for check in fields {
-        if passes(&g, check) {
+        if passes(&g, check) || (check.name == "number" && overflow_number(format, &g).is_some()) {
             continue;
         }
-        match correct(&g, check).as_slice() {
+        // Letters read inside a digit run first: the commonest misread,
+        // and one that single changes get wrong (`CAOO01234` passes as
+        // `CAOOQ1234`, and the TD3 composite cannot tell, since the
+        // number sits at its start with the same weights).
+        if let Some(fixed) = digits_in_digit_runs(&mut g, check) {
+            corrections += fixed;
+            continue;
+        }
+        match correct(format, &g, check).as_slice() {
             [(li, pos, c)] => {
                 g[*li][*pos] = *c;
                 corrections += 1;
@@ -315,7 +388,7 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
             .filter(|&&(li, pos, c)| {
                 let mut trial = g.clone();
                 trial[li][pos] = c;
-                passes(&trial, composite)
+                composite.is_none_or(|composite| passes(&trial, composite))
             })
             .collect();
         // Still several: a letter read inside digits (`9O2`) is a likelier
@@ -342,21 +415,47 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
             corrections += 1;
         }
     }
-    if !passes(&g, composite) {
-        if let [(li, pos, c)] = correct(&g, composite).as_slice() {
-            g[*li][*pos] = *c;
+    if let Some(composite) = composite.filter(|c| !passes(&g, c)) {
+        // A fix must not break a field check that passes; of several,
+        // the one that matches its neighbours (`L1N` → `LIN`) is taken
+        // when it is alone in doing so.
+        let fixes: Vec<(usize, usize, u8)> = correct(format, &g, composite)
+            .into_iter()
+            .filter(|&(li, pos, c)| {
+                let mut trial = g.clone();
+                trial[li][pos] = c;
+                all.iter()
+                    .filter(|f| f.name != "composite" && passes(&g, f))
+                    .all(|f| passes(&trial, f))
+            })
+            .collect();
+        let fitting: Vec<(usize, usize, u8)> = fixes
+            .iter()
+            .copied()
+            .filter(|&(li, pos, c)| fits_neighbours(&g[li], pos, c))
+            .collect();
+        let chosen = match (fixes.as_slice(), fitting.as_slice()) {
+            ([one], _) | (_, [one]) => Some(*one),
+            _ => None,
+        };
+        if let Some((li, pos, c)) = chosen {
+            g[li][pos] = c;
             corrections += 1;
         }
     }
+    let overflow = overflow_number(format, &g);
     let failed: Vec<&'static str> = all
         .iter()
-        .filter(|c| !passes(&g, c))
+        .filter(|c| match (c.name, &overflow) {
+            ("number", Some((_, ok))) => !ok,
+            _ => !passes(&g, c),
+        })
         .map(|c| c.name)
         .collect();
     let text = |li: usize, s: usize, e: usize| String::from_utf8_lossy(&g[li][s..e]).into_owned();
     let trimmed = |li: usize, s: usize, e: usize| text(li, s, e).trim_end_matches('<').to_owned();
     let (names, number, nationality, birth, sex, expiry) = match format {
-        Format::Td3 | Format::Td2 => (
+        Format::Td3 | Format::Td2 | Format::MrvA | Format::MrvB => (
             text(0, 5, width),
             trimmed(1, 0, 9),
             trimmed(1, 10, 13),
@@ -373,6 +472,7 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
             text(1, 8, 14),
         ),
     };
+    let number = overflow.map_or(number, |(whole, _)| whole);
     let (surname, given) = names.split_once("<<").unwrap_or((names.as_str(), ""));
     let words = |s: &str| {
         s.split('<')
@@ -401,6 +501,35 @@ pub fn parse(format: Format, lines: &[String]) -> Option<Mrz> {
     })
 }
 
+/// A document number longer than nine characters (ICAO 9303 TD1 and
+/// TD2): its check digit position holds `<`, and the number goes on in
+/// the optional data up to the first filler, the last character before
+/// it being the check digit (over the whole number). Returns the whole
+/// number and whether its check passes; `None` when it does not overflow.
+fn overflow_number(format: Format, g: &[Vec<u8>]) -> Option<(String, bool)> {
+    let (li, head, optional) = match format {
+        Format::Td1 => (0, 5..14, 15..30),
+        Format::Td2 => (1, 0..9, 28..35),
+        _ => return None,
+    };
+    let line = g.get(li)?;
+    if line.get(head.end) != Some(&b'<') || line.get(optional.start) == Some(&b'<') {
+        return None;
+    }
+    let end = optional
+        .clone()
+        .find(|&p| line.get(p) == Some(&b'<'))
+        .unwrap_or(optional.end);
+    if end < optional.start + 2 {
+        return None;
+    }
+    let mut number: Vec<u8> = line.get(head)?.to_vec();
+    number.extend_from_slice(line.get(optional.start..end - 1)?);
+    let digit = *line.get(end - 1)?;
+    let ok = digit.is_ascii_digit() && check_digit(&number) == Some(digit - b'0');
+    Some((String::from_utf8_lossy(&number).into_owned(), ok))
+}
+
 /// A run of filler look-alikes running to the end of a line, starting
 /// with and holding real fillers, is fillers: `<<KKKK<<` → `<<<<<<<<`.
 fn fix_filler_runs(g: &mut [Vec<u8>]) {
@@ -422,6 +551,35 @@ fn fix_filler_runs(g: &mut [Vec<u8>]) {
             }
         }
     }
+}
+
+/// A failing field with its `O`/`Q`/`D`/`U` (read for `0`) and `I` (for
+/// `1`) next to digits made digits, repeatedly so a run like `CAOO0000`
+/// becomes `CA000000`: applied to `g` when that makes the field's check
+/// pass, returning how many characters changed. OCR reads a run of zeros
+/// as letters several at a time, which single changes cannot repair;
+/// letters away from digits (`L898`, `CA`) are left alone.
+fn digits_in_digit_runs(g: &mut [Vec<u8>], check: &Check) -> Option<usize> {
+    let mut trial: Vec<Vec<u8>> = g.to_vec();
+    let mut changed = 0;
+    for &(li, s, e) in check.spans {
+        let field = &mut trial[li][s..e];
+        loop {
+            let next = (0..field.len()).find(|&i| {
+                let near_digit = (i > 0 && field[i - 1].is_ascii_digit())
+                    || field.get(i + 1).is_some_and(u8::is_ascii_digit);
+                matches!(field[i], b'O' | b'Q' | b'D' | b'U' | b'I') && near_digit
+            });
+            let Some(i) = next else { break };
+            field[i] = to_digit(field[i]);
+            changed += 1;
+        }
+    }
+    if changed == 0 || !passes(&trial, check) {
+        return None;
+    }
+    g.clone_from_slice(&trial);
+    Some(changed)
 }
 
 fn field_bytes(g: &[Vec<u8>], spans: &[Span]) -> Vec<u8> {
@@ -453,7 +611,13 @@ fn plausibility(from: u8, to: u8) -> u8 {
 
 /// Every single-character change in a check's field or digit that makes
 /// it pass.
-fn correct(g: &[Vec<u8>], check: &Check) -> Vec<(usize, usize, u8)> {
+fn correct(format: Format, g: &[Vec<u8>], check: &Check) -> Vec<(usize, usize, u8)> {
+    // Dates and check digits are digits: a fix never puts a letter there.
+    let numeric = |li: usize, pos: usize| {
+        numeric_spans(format)
+            .iter()
+            .any(|&(l, s, e)| l == li && (s..e).contains(&pos))
+    };
     let mut positions: Vec<(usize, usize)> = check
         .spans
         .iter()
@@ -465,6 +629,9 @@ fn correct(g: &[Vec<u8>], check: &Check) -> Vec<(usize, usize, u8)> {
     for (li, pos) in positions {
         let original = g[li][pos];
         for &alt in confusions(original) {
+            if numeric(li, pos) && !alt.is_ascii_digit() {
+                continue;
+            }
             trial[li][pos] = alt;
             if passes(&trial, check) {
                 found.push((li, pos, alt));

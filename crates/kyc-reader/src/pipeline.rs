@@ -4,16 +4,17 @@
 use image::{GrayImage, RgbImage};
 use kyc_checker::{CheckRequest, FieldLocation, Reason, Report};
 use kyc_core::ReasonCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::engine::{Engine, Line, Pass};
 use crate::issue::{age, choose_issue_date, plausible, Age};
-use crate::mrz::{age_on, birth_date, expiry_date, find_mrz, Mrz};
-use crate::prep::{crop_for_ocr, ocr_sized, resize_to, Prepared};
-use crate::zone::find_zone;
+use crate::prep::{ocr_sized, Prepared};
 
 mod address;
 mod card;
+mod identity;
+
+pub use identity::read_identity;
 
 pub struct Context<'a> {
     pub engine: &'a Engine,
@@ -166,161 +167,4 @@ pub fn read_card(ctx: &Context<'_>, report: &mut Report) {
             report.extracted.card_last4 = Some(last4.clone());
         }
     }
-}
-
-const MRZ_CHARS: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
-
-/// Glyph height, in pixels, the MRZ band is scaled to before OCR.
-const MRZ_GLYPH_PX: f64 = 36.0;
-
-/// Identity documents: an MRZ is looked for without OCR first (see
-/// `zone`); a document without one costs no OCR at all. When a zone is
-/// found it is read at ~36 px glyphs; if that gives no valid MRZ, the
-/// MRZ-looking lines are re-read alone, then the bottom half of the page,
-/// keeping the best.
-pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
-    let prepared = Prepared::new(ctx.image, report.document.corners.as_ref(), |w, _| {
-        1400.0 / w.max(1.0)
-    });
-    let doc = &prepared.image;
-    let Some(zone) = find_zone(doc) else {
-        tracing::debug!("no MRZ-like zone: identity read without OCR");
-        report.extracted.extra.insert("mrz".into(), Value::Null);
-        return;
-    };
-    let pass = Pass {
-        languages: "eng",
-        psm: 6,
-        whitelist: MRZ_CHARS,
-    };
-    let mut best: Option<(Mrz, Option<FieldLocation>)> = None;
-    // `lines` are in pixels of a crop at `offset` scaled by `scale`.
-    let consider = |lines: &[Line],
-                    offset: (u32, u32),
-                    scale: f64,
-                    best: &mut Option<(Mrz, Option<FieldLocation>)>| {
-        let texts: Vec<String> = lines.iter().map(Line::text).collect();
-        let Some((mrz, start)) = find_mrz(&texts) else {
-            return;
-        };
-        let rows = mrz.lines.len();
-        let boxes: Vec<(u32, u32, u32, u32)> = lines[start..start + rows]
-            .iter()
-            .filter_map(|l| l.bbox(0, l.words.len()))
-            .collect();
-        let location = union(&boxes).map(|b| back_to_doc(b, offset, scale));
-        let better = best.as_ref().is_none_or(|(b, _)| {
-            (mrz.valid, std::cmp::Reverse(mrz.failed_checks.len()))
-                > (b.valid, std::cmp::Reverse(b.failed_checks.len()))
-        });
-        if better {
-            *best = Some((
-                mrz,
-                location.map(|(x, y, bw, bh)| prepared.to_source(x, y, bw, bh)),
-            ));
-        }
-    };
-    let (mx, my) = (zone.glyph_h * 2, zone.glyph_h);
-    let offset = (zone.x.saturating_sub(mx), zone.y.saturating_sub(my));
-    let scale = (MRZ_GLYPH_PX / f64::from(zone.glyph_h.max(1))).clamp(0.5, 3.0);
-    let mut lines = Vec::new();
-    if let Some(band) = crop_for_ocr(doc, offset.0, offset.1, zone.w + 2 * mx, zone.h + 2 * my) {
-        lines = recognise(ctx, &resize_to(&band, scale), &pass);
-        consider(&lines, offset, scale, &mut best);
-    }
-    if !best.as_ref().is_some_and(|(m, _)| m.valid) {
-        // Re-read the MRZ-looking lines alone, at ~48 px per line.
-        let boxes: Vec<(u32, u32, u32, u32)> = lines
-            .iter()
-            .filter(|l| crate::mrz::clean_line(&l.text()).is_some())
-            .filter_map(|l| l.bbox(0, l.words.len()))
-            .map(|b| back_to_doc(b, offset, scale))
-            .collect();
-        if let Some((x, y, bw, bh)) = union(&boxes) {
-            let margin = bh / 4 + 8;
-            let (cx, cy) = (x.saturating_sub(margin), y.saturating_sub(margin));
-            let rows = boxes.len().max(1) as f64;
-            let scale = (48.0 * rows / f64::from(bh.max(1))).clamp(0.5, 3.0);
-            if let Some(zone) = crop_for_ocr(doc, cx, cy, bw + 2 * margin, bh + 2 * margin) {
-                let zone_lines = recognise(ctx, &resize_to(&zone, scale), &pass);
-                consider(&zone_lines, (cx, cy), scale, &mut best);
-            }
-        }
-    }
-    // The zone crop can cut a line or read worse than the old page-half
-    // pass; with a zone found, that pass is still worth its cost.
-    if !best.as_ref().is_some_and(|(m, _)| m.valid) {
-        let (w, h) = doc.dimensions();
-        if let Some(bottom) = crop_for_ocr(doc, 0, h / 2, w, h - h / 2) {
-            let lines = recognise(ctx, &bottom, &pass);
-            consider(&lines, (0, h / 2), 1.0, &mut best);
-        }
-    }
-    let Some((mrz, location)) = best else {
-        report.extracted.extra.insert("mrz".into(), Value::Null);
-        return;
-    };
-    write_mrz(ctx, report, &mrz, location);
-}
-
-/// A box in a crop at `offset` scaled by `scale`, in document pixels.
-fn back_to_doc(
-    (x, y, w, h): (u32, u32, u32, u32),
-    offset: (u32, u32),
-    scale: f64,
-) -> (u32, u32, u32, u32) {
-    let back = |v: u32| (f64::from(v) / scale).round() as u32;
-    (back(x) + offset.0, back(y) + offset.1, back(w), back(h))
-}
-
-fn write_mrz(ctx: &Context<'_>, report: &mut Report, mrz: &Mrz, location: Option<FieldLocation>) {
-    let locale = ctx.request.locale;
-    let as_of = ctx.request.as_of;
-    let birth = (!mrz.failed_checks.contains(&"birth"))
-        .then(|| birth_date(&mrz.birth, as_of))
-        .flatten();
-    let expiry = (!mrz.failed_checks.contains(&"expiry"))
-        .then(|| expiry_date(&mrz.expiry, as_of))
-        .flatten();
-    report.extracted.extra.insert(
-        "mrz".into(),
-        json!({
-            "format": mrz.format,
-            "valid": mrz.valid,
-            "failed_checks": mrz.failed_checks,
-            "corrections": mrz.corrections,
-            "document_type": mrz.document_type,
-            "country": mrz.country,
-            "surname": mrz.surname,
-            "given_names": mrz.given_names,
-            "number": mrz.number,
-            "nationality": mrz.nationality,
-            "birth_date": birth,
-            "sex": mrz.sex,
-            "expiry_date": expiry,
-        }),
-    );
-    if let Some(loc) = location {
-        report
-            .extracted
-            .extra
-            .insert("mrz_location".into(), location_value(loc));
-    }
-    if !mrz.valid {
-        report.push(Reason::new(ReasonCode::MrzInvalid, locale));
-    }
-    if birth.is_some_and(|b| age_on(b, as_of) < 18) {
-        report.push(Reason::new(ReasonCode::Underage, locale));
-    }
-    if expiry.is_some_and(|e| e < as_of) {
-        report.push(Reason::new(ReasonCode::DocumentExpired, locale));
-    }
-}
-
-fn union(boxes: &[(u32, u32, u32, u32)]) -> Option<(u32, u32, u32, u32)> {
-    let x0 = boxes.iter().map(|b| b.0).min()?;
-    let y0 = boxes.iter().map(|b| b.1).min()?;
-    let x1 = boxes.iter().map(|b| b.0 + b.2).max()?;
-    let y1 = boxes.iter().map(|b| b.1 + b.3).max()?;
-    Some((x0, y0, x1 - x0, y1 - y0))
 }

@@ -2,7 +2,7 @@
 //! warped flat to a canonical rectangle when its corners are known, grey,
 //! scaled so text is near 30 px x-height.
 
-use image::{imageops, GrayImage, Luma, RgbImage};
+use image::{imageops, GrayImage, RgbImage};
 use kyc_checker::{Corners, FieldLocation};
 
 /// Maps a point of the output rectangle back to the source image.
@@ -78,15 +78,14 @@ impl Prepared {
         corners: Option<&Corners>,
         scale_for: impl Fn(f64, f64) -> f64,
     ) -> Self {
-        let gray = to_gray(rgb);
-        let source = gray.dimensions();
+        let source = rgb.dimensions();
         if let Some(c) = corners {
             let (w, h) = quad_size(c);
             let s = scale_for(w, h);
             let (ow, oh) = ((w * s).round() as u32, (h * s).round() as u32);
             if ow >= 16 && oh >= 16 && ow <= 6000 && oh <= 6000 {
                 if let (Some(hom), Some(image)) =
-                    (Homography::rect_to_quad(w, h, c), warp(&gray, c, ow, oh))
+                    (Homography::rect_to_quad(w, h, c), warp_rgb(rgb, c, ow, oh))
                 {
                     return Self {
                         image,
@@ -97,6 +96,7 @@ impl Prepared {
                 }
             }
         }
+        let gray = to_gray(rgb);
         let s = scale_for(f64::from(source.0), f64::from(source.1));
         let image = if (s - 1.0).abs() < 1e-3 {
             gray
@@ -150,6 +150,42 @@ impl Prepared {
     }
 }
 
+/// A quick grey copy for finding things (not for reading them): the
+/// quad `corners`, or the whole image, scaled by `scale_for(width,
+/// height)` and, when shrunk, sampled at the nearest pixel: several times
+/// cheaper than [`Prepared::new`]'s interpolation, and a detector working
+/// near the source's own resolution loses nothing by it.
+pub fn quick_copy(
+    rgb: &RgbImage,
+    corners: Option<&Corners>,
+    scale_for: impl Fn(f64, f64) -> f64,
+) -> Option<GrayImage> {
+    let (sw, sh) = (f64::from(rgb.width()), f64::from(rgb.height()));
+    let whole = [[0.0, 0.0], [sw, 0.0], [sw, sh], [0.0, sh]];
+    let quad = corners.unwrap_or(&whole);
+    let (w, h) = quad_size(quad);
+    let s = scale_for(w, h);
+    let (ow, oh) = ((w * s).round() as u32, (h * s).round() as u32);
+    if !(16..=6000).contains(&ow) || !(16..=6000).contains(&oh) {
+        return None;
+    }
+    if s > 1.0 {
+        // Enlarged pixels sampled at the nearest source pixel become blocks
+        // that merge neighbouring glyphs: interpolate instead.
+        return warp_rgb(rgb, quad, ow, oh);
+    }
+    let raw = rgb.as_raw();
+    let width = rgb.width() as usize;
+    warp_with(quad, ow, oh, rgb.dimensions(), |u, v| {
+        // `u`, `v` are pixel-centre coordinates less a half pixel.
+        let i = ((v + 0.5) as usize * width + (u + 0.5) as usize) * 3;
+        let luma = 0.2126 * f64::from(raw[i])
+            + 0.7152 * f64::from(raw[i + 1])
+            + 0.0722 * f64::from(raw[i + 2]);
+        (luma + 0.5) as u8
+    })
+}
+
 pub fn to_gray(image: &RgbImage) -> GrayImage {
     imageops::grayscale(image)
 }
@@ -157,33 +193,99 @@ pub fn to_gray(image: &RgbImage) -> GrayImage {
 /// The document flattened to `width`x`height`, or `None` when the corners
 /// are degenerate. Pixels outside the image come out white, like paper.
 pub fn warp(gray: &GrayImage, corners: &Corners, width: u32, height: u32) -> Option<GrayImage> {
-    let hom = Homography::rect_to_quad(f64::from(width), f64::from(height), corners)?;
-    let (sw, sh) = (gray.width() as f64, gray.height() as f64);
-    let mut out = GrayImage::new(width, height);
-    for y in 0..height {
-        for x in 0..width {
-            let (u, v) = hom.apply(f64::from(x) + 0.5, f64::from(y) + 0.5);
-            let px = if u >= 0.0 && v >= 0.0 && u < sw && v < sh {
-                bilinear(gray, u - 0.5, v - 0.5)
-            } else {
-                255
-            };
-            out.put_pixel(x, y, Luma([px]));
-        }
-    }
-    Some(out)
+    warp_with(corners, width, height, gray.dimensions(), |u, v| {
+        bilinear(gray, u, v)
+    })
 }
 
+/// [`warp`] straight from a colour image to grey: only the pixels the
+/// output samples are converted, which is cheaper than a grey copy of a
+/// whole photo when the output is smaller than the source.
+pub fn warp_rgb(rgb: &RgbImage, corners: &Corners, width: u32, height: u32) -> Option<GrayImage> {
+    warp_with(corners, width, height, rgb.dimensions(), |u, v| {
+        bilinear_luma(rgb, u, v)
+    })
+}
+
+/// Walks the output rectangle and maps each pixel centre into the source
+/// (`source` pixels) through the homography, stepping its linear parts
+/// along the row so each pixel costs one division.
+fn warp_with(
+    corners: &Corners,
+    width: u32,
+    height: u32,
+    source: (u32, u32),
+    sample: impl Fn(f64, f64) -> u8,
+) -> Option<GrayImage> {
+    let hom = Homography::rect_to_quad(f64::from(width), f64::from(height), corners)?;
+    let h = &hom.0;
+    let (sw, sh) = (f64::from(source.0), f64::from(source.1));
+    let mut out = vec![255u8; width as usize * height as usize];
+    for (y, row) in out.chunks_exact_mut(width as usize).enumerate() {
+        let yc = y as f64 + 0.5;
+        let (mut nx, mut ny, mut d) = (
+            h[0] * 0.5 + h[1] * yc + h[2],
+            h[3] * 0.5 + h[4] * yc + h[5],
+            h[6] * 0.5 + h[7] * yc + 1.0,
+        );
+        for px in row.iter_mut() {
+            let (u, v) = (nx / d, ny / d);
+            if u >= 0.0 && v >= 0.0 && u < sw && v < sh {
+                *px = sample(u - 0.5, v - 0.5);
+            }
+            nx += h[0];
+            ny += h[3];
+            d += h[6];
+        }
+    }
+    GrayImage::from_raw(width, height, out)
+}
+
+/// The four pixels around (`x`, `y`) (edge pixels repeat outwards): their
+/// row-major offsets and the fractional position between them.
+fn taps(x: f64, y: f64, w: usize, h: usize) -> ([usize; 4], f64, f64) {
+    let (fx0, fy0) = (x.floor(), y.floor());
+    let clamp = |v: f64, n: usize| (v.max(0.0) as usize).min(n - 1);
+    let (x0, x1) = (clamp(fx0, w), clamp(fx0 + 1.0, w));
+    let (y0, y1) = (clamp(fy0, h) * w, clamp(fy0 + 1.0, h) * w);
+    ([y0 + x0, y0 + x1, y1 + x0, y1 + x1], x - fx0, y - fy0)
+}
+
+fn lerp4([a, b, c, d]: [f64; 4], fx: f64, fy: f64) -> u8 {
+    let top = a + (b - a) * fx;
+    let bottom = c + (d - c) * fx;
+    (top + (bottom - top) * fy + 0.5).clamp(0.0, 255.0) as u8
+}
+
+/// The grey level at a fractional point (pixel centres at +0.5), or
+/// white outside the image, like paper.
+pub fn sample(img: &GrayImage, x: f64, y: f64) -> u8 {
+    let (w, h) = (f64::from(img.width()), f64::from(img.height()));
+    if x >= 0.0 && y >= 0.0 && x < w && y < h {
+        bilinear(img, x - 0.5, y - 0.5)
+    } else {
+        255
+    }
+}
+
+/// The grey level at (`x`, `y`), interpolated between the four nearest
+/// pixels.
 fn bilinear(img: &GrayImage, x: f64, y: f64) -> u8 {
-    let (w, h) = (img.width() as i64, img.height() as i64);
-    let (x0, y0) = (x.floor() as i64, y.floor() as i64);
-    let (fx, fy) = (x - x0 as f64, y - y0 as f64);
-    let at = |xi: i64, yi: i64| {
-        f64::from(img.get_pixel(xi.clamp(0, w - 1) as u32, yi.clamp(0, h - 1) as u32)[0])
+    let raw = img.as_raw();
+    let (at, fx, fy) = taps(x, y, img.width() as usize, img.height() as usize);
+    lerp4(at.map(|i| f64::from(raw[i])), fx, fy)
+}
+
+/// The luma (BT.709, as `image`'s grey conversion) at (`x`, `y`) of a
+/// colour image, interpolated between the four nearest pixels.
+fn bilinear_luma(img: &RgbImage, x: f64, y: f64) -> u8 {
+    let raw = img.as_raw();
+    let (at, fx, fy) = taps(x, y, img.width() as usize, img.height() as usize);
+    let luma = |i: usize| {
+        let p = &raw[i * 3..i * 3 + 3];
+        0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2])
     };
-    let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
-    let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
-    (top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8
+    lerp4(at.map(luma), fx, fy)
 }
 
 /// Side lengths of the quad, as (width, height) averages of opposite sides.
@@ -288,6 +390,7 @@ pub fn stretch(gray: &GrayImage) -> GrayImage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Luma;
 
     #[test]
     fn warp_of_an_axis_aligned_quad_is_a_crop() {
@@ -304,6 +407,49 @@ mod tests {
             "the black box fills the output"
         );
         assert_eq!(quad_size(&quad), (40.0, 20.0));
+    }
+
+    #[test]
+    fn warping_colour_gives_the_grey_warp_of_its_luma() {
+        // A colour gradient in perspective: the direct colour-to-grey warp
+        // and the warp of the grey copy agree within rounding.
+        let rgb = RgbImage::from_fn(120, 90, |x, y| {
+            image::Rgb([(x * 2) as u8, (y * 2) as u8, ((x + y) % 256) as u8])
+        });
+        let quad = [[10.5, 7.0], [110.0, 12.0], [100.0, 85.0], [5.0, 80.0]];
+        let direct = warp_rgb(&rgb, &quad, 64, 48).unwrap();
+        let via_grey = warp(&to_gray(&rgb), &quad, 64, 48).unwrap();
+        let worst = direct
+            .pixels()
+            .zip(via_grey.pixels())
+            .map(|(a, b)| a[0].abs_diff(b[0]))
+            .max();
+        assert!(
+            worst.is_some_and(|d| d <= 1),
+            "largest difference {worst:?}"
+        );
+        // And the quad's inside was sampled, not left as white padding.
+        assert!(direct.pixels().any(|p| p[0] < 200));
+    }
+
+    #[test]
+    fn the_quick_copy_keeps_what_a_detector_needs() {
+        // Dark bars on white, copied at 0.8x: the bars stay dark and the
+        // paper white; the whole image is used when there are no corners.
+        let rgb = RgbImage::from_fn(200, 100, |x, _| {
+            if (x / 10) % 2 == 0 {
+                image::Rgb([20, 20, 20])
+            } else {
+                image::Rgb([240, 240, 240])
+            }
+        });
+        let copy = quick_copy(&rgb, None, |_, _| 0.8).unwrap();
+        assert_eq!(copy.dimensions(), (160, 80));
+        let dark = copy.pixels().filter(|p| p[0] < 40).count();
+        let light = copy.pixels().filter(|p| p[0] > 220).count();
+        assert_eq!(dark + light, 160 * 80, "nearest sampling invents no greys");
+        assert!(dark > 5000 && light > 5000, "{dark} dark, {light} light");
+        assert!(quick_copy(&rgb, None, |_, _| 0.01).is_none());
     }
 
     #[test]

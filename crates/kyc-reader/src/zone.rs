@@ -13,9 +13,10 @@
 use image::GrayImage;
 
 use crate::glyphs::{components, ink_mask, Glyph};
+use crate::prep::sample;
 
 /// A detected zone, in pixels of the image searched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Zone {
     pub x: u32,
     pub y: u32,
@@ -25,6 +26,30 @@ pub struct Zone {
     pub rows: usize,
     /// Median glyph height, pixels.
     pub glyph_h: u32,
+    /// The rows, top to bottom, each as the straight line its glyph
+    /// centres follow: a skewed scan is read row by row along these.
+    pub lines: Vec<ZoneRow>,
+}
+
+/// One MRZ row: its horizontal extent and the line through its glyph
+/// centres, `y = y_at_0 + slope * x`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ZoneRow {
+    pub x0: u32,
+    pub x1: u32,
+    pub y_at_0: f64,
+    pub slope: f64,
+    pub pitch: f64,
+    pub glyph_h: u32,
+    /// Grid positions the row spans (30, 36 or 44 when none were lost).
+    pub positions: usize,
+}
+
+impl ZoneRow {
+    /// The height of the row's centre line at `x`.
+    pub fn centre_y(&self, x: f64) -> f64 {
+        self.y_at_0 + self.slope * x
+    }
 }
 
 /// One row of glyphs on a regular grid.
@@ -38,6 +63,9 @@ struct GridRow {
     pitch: f64,
     glyph_h: u32,
     positions: usize,
+    /// Centre line `y = y_at_0 + slope * x` (see [`ZoneRow`]).
+    y_at_0: f64,
+    slope: f64,
 }
 
 /// Fewest character positions in a row: a TD1 row is 30, less a few the
@@ -149,6 +177,37 @@ fn on_grid(chain: &[Glyph], anchor: f64, pitch: f64) -> (usize, usize) {
     }
 }
 
+/// The grid through `anchor` at `pitch` refitted by least squares to
+/// the glyphs within a third of a pitch of it: (anchor, pitch).
+fn refit(chain: &[Glyph], anchor: f64, pitch: f64) -> (f64, f64) {
+    let pts: Vec<(f64, f64)> = chain
+        .iter()
+        .filter_map(|g| {
+            let k_f = (centre_x(g) - anchor) / pitch;
+            let k = k_f.round();
+            ((k_f - k).abs() <= 0.34).then_some((k, centre_x(g)))
+        })
+        .collect();
+    let n = pts.len() as f64;
+    if pts.len() < 5 {
+        return (anchor, pitch);
+    }
+    let (mk, mx) = (
+        pts.iter().map(|p| p.0).sum::<f64>() / n,
+        pts.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let skk: f64 = pts.iter().map(|p| (p.0 - mk).powi(2)).sum();
+    let skx: f64 = pts.iter().map(|p| (p.0 - mk) * (p.1 - mx)).sum();
+    if skk < 1e-6 {
+        return (anchor, pitch);
+    }
+    let fitted = skx / skk;
+    if fitted < 3.0 || (fitted - pitch).abs() > pitch * 0.1 {
+        return (anchor, pitch);
+    }
+    (mx - fitted * mk, fitted)
+}
+
 fn centre_y(g: &Glyph) -> f64 {
     f64::from(g.y) + f64::from(g.h) / 2.0
 }
@@ -166,18 +225,30 @@ fn grid_row(chain: &[Glyph]) -> Option<GridRow> {
         .map(|p| centre_x(&p[1]) - centre_x(&p[0]))
         .collect();
     steps.sort_by(f64::total_cmp);
-    let pitch = *steps.get(steps.len() / 2)?;
-    if pitch < 3.0 {
+    let median = *steps.get(steps.len() / 2)?;
+    if median < 3.0 {
         return None;
     }
-    // The grid's phase: anchored on whichever of the first glyphs puts
-    // most glyphs on it (a speck or a merged pair at the start would
-    // otherwise put the whole row off grid).
-    let (on_grid, positions) = chain
-        .iter()
-        .take(6)
-        .map(|a| on_grid(chain, centre_x(a), pitch))
-        .max()?;
+    // The median step is rounded to whole pixels and a narrow glyph (`1`)
+    // sits off its cell's centre, so over 44 cells it can drift a whole
+    // pitch off; the mean step over the chain is the other guess. The
+    // grid's phase is anchored on whichever of the first glyphs puts most
+    // glyphs on it (a speck or a merged pair at the start would otherwise
+    // put the whole row off grid), then the grid is refitted to the
+    // glyphs it holds.
+    let (first, last) = (chain.first()?, chain.last()?);
+    let mean = (centre_x(last) - centre_x(first)) / (chain.len() - 1).max(1) as f64;
+    let (on_grid, positions, pitch) = [median, mean]
+        .into_iter()
+        .filter(|&p| p >= 3.0)
+        .flat_map(|p| {
+            chain.iter().take(6).map(move |a| {
+                let (anchor, pitch) = refit(chain, centre_x(a), p);
+                let (n, span) = on_grid(chain, anchor, pitch);
+                (n, span, pitch)
+            })
+        })
+        .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)))?;
     if !(MIN_POSITIONS..=MAX_POSITIONS).contains(&positions) || on_grid * 10 < positions * 7 {
         return None;
     }
@@ -204,6 +275,13 @@ fn grid_row(chain: &[Glyph]) -> Option<GridRow> {
     let y0 = chain.iter().map(|g| g.y).min()?;
     let y1 = chain.iter().map(|g| g.y + g.h).max()?;
     let cy = chain.iter().map(centre_y).sum::<f64>() / chain.len() as f64;
+    // The centre line through the letters and digits (fillers are
+    // centred too, but short glyphs include specks).
+    let tall: Vec<&Glyph> = chain
+        .iter()
+        .filter(|g| g.h * 100 >= glyph_h * 85 && g.h * 100 <= glyph_h * 115)
+        .collect();
+    let (y_at_0, slope) = fit_line(&tall, f64::from(glyph_h) / 4.0).unwrap_or((cy, 0.0));
     Some(GridRow {
         x0,
         x1,
@@ -213,7 +291,41 @@ fn grid_row(chain: &[Glyph]) -> Option<GridRow> {
         pitch,
         glyph_h,
         positions,
+        y_at_0,
+        slope,
     })
+}
+
+/// Least-squares line `y = a + b x` through the glyph centres, refitted
+/// once without the glyphs more than `tolerance` off the first fit (a
+/// merged pair or a speck would tilt it). `None` with under 5 glyphs or
+/// all at one x.
+fn fit_line(glyphs: &[&Glyph], tolerance: f64) -> Option<(f64, f64)> {
+    let fit = |pts: &[(f64, f64)]| -> Option<(f64, f64)> {
+        let n = pts.len() as f64;
+        if pts.len() < 5 {
+            return None;
+        }
+        let (mx, my) = (
+            pts.iter().map(|p| p.0).sum::<f64>() / n,
+            pts.iter().map(|p| p.1).sum::<f64>() / n,
+        );
+        let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+        let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+        if sxx < 1e-6 {
+            return None;
+        }
+        let b = sxy / sxx;
+        Some((my - b * mx, b))
+    };
+    let pts: Vec<(f64, f64)> = glyphs.iter().map(|g| (centre_x(g), centre_y(g))).collect();
+    let (a, b) = fit(&pts)?;
+    let kept: Vec<(f64, f64)> = pts
+        .iter()
+        .copied()
+        .filter(|p| (p.1 - a - b * p.0).abs() <= tolerance)
+        .collect();
+    fit(&kept).or(Some((a, b)))
 }
 
 /// Two or three grid rows stacked: the same pitch (±12 %), starting
@@ -262,12 +374,62 @@ fn stack(rows: &[GridRow], w: u32, h: u32) -> Option<Zone> {
             h: y1.saturating_sub(y0),
             rows: members.len(),
             glyph_h: hs[hs.len() / 2],
+            lines: members
+                .iter()
+                .map(|r| ZoneRow {
+                    x0: r.x0,
+                    x1: r.x1,
+                    y_at_0: r.y_at_0,
+                    slope: r.slope,
+                    pitch: r.pitch,
+                    glyph_h: r.glyph_h,
+                    positions: r.positions,
+                })
+                .collect(),
         };
-        if zone.w > 0 && zone.h > 0 && best.is_none_or(|b| zone.y >= b.y) {
+        if zone.w > 0 && zone.h > 0 && best.as_ref().is_none_or(|b| zone.y >= b.y) {
             best = Some(zone);
         }
     }
     best
+}
+
+/// Half the height of a row strip, in glyph heights: rows sit 1.5–2
+/// heights apart, so 0.9 keeps the glyphs whole and the neighbours out.
+const STRIP_HALF: f64 = 0.9;
+
+/// One MRZ row cut out along its own centre line, from document x
+/// `x_from` to `x_to`, and scaled so its glyphs are `glyph_px` tall.
+///
+/// Why: Tesseract reads a skewed block as broken lines (a 5° scan puts the
+/// end of row one beside the start of row two), and a single straight
+/// line at a known glyph height is what its line recogniser reads best.
+/// The strip is rotated, not sheared, so the glyphs stay upright.
+pub fn straighten(
+    gray: &GrayImage,
+    row: &ZoneRow,
+    x_from: f64,
+    x_to: f64,
+    glyph_px: f64,
+) -> Option<GrayImage> {
+    let gh = f64::from(row.glyph_h.max(1));
+    let k = glyph_px / gh;
+    let (s, c) = row.slope.atan().sin_cos();
+    let length = (x_to - x_from) / c;
+    let (out_w, out_h) = ((length * k).round(), (2.0 * STRIP_HALF * gh * k).round());
+    if !(8.0..=8000.0).contains(&out_w) || !(8.0..=400.0).contains(&out_h) {
+        return None;
+    }
+    let (ox, oy) = (x_from, row.centre_y(x_from));
+    let mut out = GrayImage::new(out_w as u32, out_h as u32);
+    for (u, v, p) in out.enumerate_pixels_mut() {
+        let along = (f64::from(u) + 0.5) / k;
+        let across = (f64::from(v) + 0.5) / k - STRIP_HALF * gh;
+        let x = ox + along * c - across * s;
+        let y = oy + along * s + across * c;
+        p[0] = sample(gray, x, y);
+    }
+    Some(out)
 }
 
 #[cfg(test)]

@@ -78,6 +78,29 @@ fn bool_of(v: &Value, key: &str) -> Option<bool> {
     v.get(key).and_then(Value::as_bool)
 }
 
+/// Whether all four corners are in the frame, `None` when unlabelled or
+/// borderline. With `corner_margins_px` (how far inside the frame each
+/// corner lies), the datasets' own rule applies: 10+ px inside is visible,
+/// 15+ px outside is cut off, and a corner in between is too close to call
+/// either way, so the image is left out of the edges score.
+fn edges_truth(truth: &Value) -> Option<bool> {
+    let labelled = bool_of(truth, "all_corners_in_frame")?;
+    let Some(margins) = truth.get("corner_margins_px").and_then(Value::as_array) else {
+        return Some(labelled);
+    };
+    let closest = margins
+        .iter()
+        .filter_map(Value::as_f64)
+        .fold(f64::INFINITY, f64::min);
+    if closest >= 10.0 {
+        Some(true)
+    } else if closest <= -15.0 {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 pub fn summarise(records: &[Record], outcomes: &[Outcome], wall: f64) -> Summary {
     let mut s = Summary {
         images: records.len(),
@@ -113,7 +136,7 @@ pub fn summarise(records: &[Record], outcomes: &[Outcome], wall: f64) -> Summary
                 .add(b, r.has(ReasonCode::Blurry));
         }
         let visibility = truth.get("visibility_label").and_then(Value::as_str);
-        if let Some(in_frame) = bool_of(truth, "all_corners_in_frame") {
+        if let Some(in_frame) = edges_truth(truth) {
             let cut = !in_frame || visibility.is_some_and(|v| v != "FULL_VISIBILITY");
             s.checks
                 .entry("edges_not_visible".into())
@@ -317,4 +340,27 @@ pub fn human(s: &Summary) -> String {
         s.ms_per_image_mean, s.ms_per_image_p95
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn corners_near_the_frame_edge_are_left_out_of_the_edges_score() {
+        let label = |margins: [i32; 4], in_frame: bool| {
+            edges_truth(&json!({"all_corners_in_frame": in_frame, "corner_margins_px": margins}))
+        };
+        assert_eq!(label([40, 12, 10, 90], true), Some(true));
+        assert_eq!(label([40, -15, 30, 90], false), Some(false));
+        assert_eq!(label([40, -2, 30, 90], false), None);
+        assert_eq!(label([40, 9, 30, 90], true), None);
+        // Without margins the label stands; without a label there is none.
+        assert_eq!(
+            edges_truth(&json!({"all_corners_in_frame": false})),
+            Some(false)
+        );
+        assert_eq!(edges_truth(&json!({"visibility_label": "FULL"})), None);
+    }
 }

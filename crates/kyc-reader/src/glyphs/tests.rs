@@ -86,3 +86,32 @@ fn an_empty_image_has_no_row() {
     assert!(longest_row(&[]).is_empty());
     assert_eq!(bounds(&[]), None);
 }
+
+#[test]
+fn card_layouts_are_known_and_broken_rows_are_not() {
+    assert!(is_card_layout(&[4, 4, 4, 4]));
+    assert!(is_card_layout(&[4, 6, 5]));
+    assert!(is_card_layout(&[4]));
+    assert!(!is_card_layout(&[4, 1, 4, 2, 4, 5]));
+    assert!(!is_card_layout(&[4, 4, 4, 3]));
+    assert!(!is_card_layout(&[]));
+}
+
+#[test]
+fn a_line_one_pixel_wide_is_removed_and_strokes_stay() {
+    let mut mask = GrayImage::new(60, 40);
+    // A 6-px-wide stem and a 1-px diagonal line crossing it.
+    for y in 5..35 {
+        for x in 20..26 {
+            mask.put_pixel(x, y, Luma([255]));
+        }
+    }
+    for x in 0..60 {
+        mask.put_pixel(x, x * 2 / 3, Luma([255]));
+    }
+    let clean = without_thin_lines(&mask, 3);
+    assert_eq!(clean.get_pixel(22, 30)[0], 255);
+    assert_eq!(clean.get_pixel(45, 30)[0], 0);
+    assert_eq!(clean.get_pixel(3, 2)[0], 0);
+    assert_eq!(components(&clean).len(), 1);
+}

@@ -140,3 +140,53 @@ fn when_two_fixes_pass_every_check_a_letter_read_for_a_digit_wins() {
     assert_eq!(m.number, "L898902C3");
     assert_eq!(m.corrections, 1);
 }
+
+#[test]
+fn a_run_of_zeros_read_as_letters_is_fixed_next_to_digits() {
+    // `CA0001234` read `CAOO01234`: two letters in a digit run, which no
+    // single change fixes; the letters away from digits (`CA`) stay.
+    let lines = [TD3[0], "CAOO012342UTO7408122F1204159ZE184226B<<<<<18"];
+    let m = parse(Format::Td3, &owned(&lines)).unwrap();
+    assert!(m.valid, "{:?}", m.failed_checks);
+    assert_eq!(m.number, "CA0001234");
+}
+
+#[test]
+fn a_composite_failure_is_fixed_where_the_neighbours_agree() {
+    // TD1 optional data `LIN` read `L1N`: no field check covers it, only
+    // the composite; several single changes make the composite pass, and
+    // only `1` → `I` fits between two letters.
+    let lines = [
+        "I<UTOD231458907LIN<<<<<<<<<<<<",
+        "7408122F1204159UTO<<<<<<<<<<<8",
+        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+    ];
+    assert!(parse(Format::Td1, &owned(&lines)).unwrap().valid);
+    let misread = ["I<UTOD231458907L1N<<<<<<<<<<<<", lines[1], lines[2]];
+    let m = parse(Format::Td1, &owned(&misread)).unwrap();
+    assert!(m.valid, "{:?}", m.failed_checks);
+    assert!(
+        m.lines[0].starts_with("I<UTOD231458907LIN<"),
+        "{:?}",
+        m.lines
+    );
+}
+
+#[test]
+fn a_td1_number_longer_than_nine_characters_overflows_into_the_optional_data() {
+    // `D2314589012`: nine characters, `<` where the check digit would be,
+    // then `12` and the check digit `0` over the whole number.
+    let lines = [
+        "I<UTOD23145890<120<<<<<<<<<<<<",
+        "7408122F1204159UTO<<<<<<<<<<<2",
+        "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+    ];
+    let m = parse(Format::Td1, &owned(&lines)).unwrap();
+    assert!(m.valid, "{:?}", m.failed_checks);
+    assert_eq!(m.number, "D2314589012");
+    assert_eq!(m.corrections, 0);
+    // A wrong overflow check digit fails the number check.
+    let wrong = ["I<UTOD23145890<125<<<<<<<<<<<<", lines[1], lines[2]];
+    let m = parse(Format::Td1, &owned(&wrong)).unwrap();
+    assert!(m.failed_checks.contains(&"number"), "{:?}", m.failed_checks);
+}

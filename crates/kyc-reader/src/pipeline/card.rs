@@ -1,14 +1,15 @@
-//! Payment cards: locate the row of number glyphs on the card face, read
-//! it clean (binarised, scaled, digits only) whole and group by group, and
-//! check the reading against the glyph count and Luhn.
+//! Payment cards: locate the row of number glyphs on the card face,
+//! classify each glyph against card-font shapes, read the row clean with
+//! OCR as a vote, and check the reading against the glyph count and Luhn.
 
 use image::GrayImage;
 use kyc_checker::FieldLocation;
 
 use super::{recognise, Context};
 use crate::card::{parse_number, CardNumber};
+use crate::digits::{best_reading, classify_row, combine, luhn_repair};
 use crate::engine::{Line, Pass};
-use crate::glyphs::{bounds, components, digit_like, ink_mask, longest_row, split_groups, Glyph};
+use crate::glyphs::{bounds, is_card_layout, number_row, split_groups, Glyph, NumberRow as Row};
 use crate::prep::{crop, invert, resize_to, stretch, Prepared};
 
 /// The best card-number reading, with where it was read.
@@ -20,45 +21,20 @@ pub struct CardReading {
     pub last4_location: Option<FieldLocation>,
 }
 
+/// Weight of the OCR vote against the glyph classifier's correlation
+/// (0..1): a unanimous OCR reading adds this much to its class.
+const OCR_WEIGHT: f32 = 0.1;
+
+/// Most score a Luhn repair may give up at one glyph (see
+/// `digits::luhn_repair`).
+const LUHN_MAX_LOSS: f32 = 0.04;
+
+/// Most score a Luhn-valid OCR reading may be below the classifier's best
+/// at any glyph to be taken over it.
+const OCR_LUHN_MAX_LOSS: f32 = 0.1;
+
 /// Digit height OCR reads best at, in pixels.
 const GLYPH_PX: f64 = 40.0;
-
-/// The number row found by geometry: glyphs in band coordinates, the
-/// polarity it was found in, and the binarised band.
-struct Row {
-    glyphs: Vec<Glyph>,
-    light: bool,
-    band: GrayImage,
-    mask: GrayImage,
-    band_y: u32,
-}
-
-/// Finds the number row in the band where ID-1 cards print the number
-/// (38–78 % of the height), in both polarities: embossed and printed
-/// digits are light on dark cards and dark on light ones.
-fn locate(card: &GrayImage) -> Option<Row> {
-    let (w, h) = card.dimensions();
-    let band_y = h * 38 / 100;
-    let band = crop(card, 0, band_y, w, h * 40 / 100);
-    let (min_h, max_h) = (h * 35 / 1000, h * 12 / 100);
-    let window = (h / 10) | 1;
-    let mut best: Option<Row> = None;
-    for light in [true, false] {
-        let mask = ink_mask(&band, light, window, 12);
-        let glyphs = longest_row(&digit_like(&components(&mask), min_h, max_h));
-        let better = best.as_ref().is_none_or(|b| glyphs.len() > b.glyphs.len());
-        if better && glyphs.len() >= 4 {
-            best = Some(Row {
-                glyphs,
-                light,
-                band: band.clone(),
-                mask,
-                band_y,
-            });
-        }
-    }
-    best
-}
 
 /// Dark-on-light crops of `rect` (band coordinates) scaled to GLYPH_PX
 /// glyphs: the binarised mask, and the contrast-stretched grey.
@@ -133,9 +109,11 @@ fn respaced_source(row: &Row, view: usize) -> GrayImage {
     }
 }
 
-/// Reads the located row in several views and votes per glyph among the
-/// readings that give exactly one character per glyph; returns candidate
-/// texts, best first.
+/// Reads the located row: every glyph classified against the card-font
+/// templates (see `digits`), Tesseract's readings of several views that
+/// give one character per glyph as a light vote, the Luhn check to settle
+/// near-ties; returns candidate texts, best first (then the raw OCR
+/// readings, for rows whose glyphs could not be classified).
 fn read_row(ctx: &Context<'_>, row: &Row) -> Vec<String> {
     let groups = split_groups(&row.glyphs);
     let glyph_h = {
@@ -165,36 +143,47 @@ fn read_row(ctx: &Context<'_>, row: &Row) -> Vec<String> {
         .filter(|c| c.len() == n)
         .collect();
     let mut out: Vec<String> = Vec::new();
-    if !exact.is_empty() {
-        let voted: String = (0..n)
-            .map(|i| {
-                let mut counts: Vec<(char, usize)> = Vec::new();
-                for r in &exact {
-                    match counts.iter_mut().find(|(c, _)| *c == r[i]) {
-                        Some((_, k)) => *k += 1,
-                        None => counts.push((r[i], 1)),
-                    }
-                }
-                // First reading wins ties: the respaced mask reads best.
-                counts
-                    .iter()
-                    .max_by_key(|(_, k)| *k)
-                    .map_or('?', |(c, _)| *c)
-            })
-            .collect();
-        out.push(regroup(&voted, &groups));
-        // A Luhn-valid reading beats the vote.
-        for r in &exact {
-            let s: String = r.iter().collect();
-            if s.bytes().all(|b| b.is_ascii_digit())
-                && crate::card::luhn(&s)
-                && (13..=19).contains(&n)
-            {
-                out.insert(0, regroup(&s, &groups));
+    // The glyph classifier, with the OCR readings as a vote (see digits).
+    let combined = combine(&classify_row(row), &exact, OCR_WEIGHT);
+    let best = best_reading(&combined);
+    let full = |text: &str| {
+        (13..=19).contains(&n)
+            && text.bytes().all(|b| b.is_ascii_digit())
+            && crate::card::luhn(text)
+    };
+    if !full(&best) {
+        if let Some(fixed) = luhn_repair(&combined, LUHN_MAX_LOSS) {
+            out.push(regroup(&fixed, &groups));
+        } else {
+            // A Luhn-valid OCR reading the glyph scores do not contradict
+            // (each of its characters near its glyph's best score).
+            let agrees = |r: &Vec<char>| {
+                r.iter().zip(&combined).all(|(c, s)| {
+                    let top = s.first().map_or(0.0, |x| x.1);
+                    s.iter()
+                        .any(|(d, v)| d == c && top - v <= OCR_LUHN_MAX_LOSS)
+                })
+            };
+            let valid = exact
+                .iter()
+                .filter(|r| agrees(r))
+                .map(|r| r.iter().collect::<String>())
+                .find(|text| full(text));
+            if let Some(text) = valid {
+                out.push(regroup(&text, &groups));
             }
         }
     }
-    out.extend(readings);
+    out.push(regroup(&best, &groups));
+    // Glyphs that do not group like a card number (a proportional font
+    // broken into pieces, say) make the per-glyph reading suspect: the
+    // whole-row OCR readings go first then.
+    let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+    if is_card_layout(&sizes) {
+        out.extend(readings);
+    } else {
+        out.splice(0..0, readings);
+    }
     out
 }
 
@@ -228,7 +217,7 @@ fn last_four_only(text: &str, row: &Row, card_w: u32) -> Option<CardNumber> {
 /// glyphs was found or none of its readings parse.
 pub fn read_located(ctx: &Context<'_>, prepared: &Prepared) -> Option<CardReading> {
     let card = &prepared.image;
-    let row = locate(card)?;
+    let row = number_row(card)?;
     let texts = read_row(ctx, &row);
     let groups = split_groups(&row.glyphs);
     let number = texts.iter().find_map(|t| {
@@ -238,6 +227,15 @@ pub fn read_located(ctx: &Context<'_>, prepared: &Prepared) -> Option<CardReadin
                 .flatten()
         })
     })?;
+    // A row that does not group like a card number read without a Luhn-valid
+    // result: the band passes may do better (whole lines of ordinary
+    // type, which the per-glyph route cuts into pieces).
+    let sizes: Vec<usize> = groups.iter().map(Vec::len).collect();
+    if !is_card_layout(&sizes) && !number.luhn_valid {
+        if let Some(band) = read_band(ctx, prepared).filter(|b| b.number.luhn_valid) {
+            return Some(band);
+        }
+    }
     let to_source = |glyphs: &[Glyph]| {
         bounds(glyphs).map(|(x, y, w, h)| prepared.to_source(x, y + row.band_y, w, h))
     };

@@ -85,3 +85,70 @@ fn blank_and_tiny_images_have_no_zone() {
     assert_eq!(find_zone(&GrayImage::new(0, 0)), None);
     assert_eq!(find_zone(&GrayImage::new(10, 10)), None);
 }
+
+/// Two rows of 44 fixed-pitch glyphs whose baseline climbs `slope` px
+/// per px (a scan a few degrees off).
+fn slanted_zone(img: &mut GrayImage, top: u32, slope: f64) {
+    for r in 0..2u32 {
+        for c in 0..44u32 {
+            let x = 40 + c * 28;
+            let y = (f64::from(top + r * 44) + slope * f64::from(x)).round() as u32;
+            if c % 5 == 4 {
+                glyph(img, x + 3, y + 6, 14, 16);
+            } else {
+                glyph(img, x, y, 18, 26);
+            }
+        }
+    }
+}
+
+#[test]
+fn a_slanted_zone_is_found_with_its_slope_and_straightened_flat() {
+    let slope = 0.08; // about 4.6 degrees
+    let mut img = GrayImage::from_pixel(1400, 900, Luma([235]));
+    slanted_zone(&mut img, 600, slope);
+    let zone = find_zone(&img).expect("a zone");
+    assert_eq!(zone.lines.len(), 2, "{zone:?}");
+    for row in &zone.lines {
+        assert!((row.slope - slope).abs() < 0.01, "{row:?}");
+        assert_eq!(row.positions, 44, "{row:?}");
+    }
+    // The axis-aligned box spans the climb of both rows; each
+    // straightened strip holds one flat row of 36 px glyphs.
+    assert!(zone.h > 100, "{zone:?}");
+    let row = &zone.lines[0];
+    let strip = straighten(
+        &img,
+        row,
+        f64::from(zone.x),
+        f64::from(zone.x + zone.w),
+        36.0,
+    )
+    .expect("a strip");
+    let inked_rows = (0..strip.height())
+        .filter(|&y| {
+            (strip.width() / 10..strip.width() * 9 / 10).any(|x| strip.get_pixel(x, y)[0] < 128)
+        })
+        .count();
+    assert!(
+        (30..=44).contains(&inked_rows),
+        "ink spans {inked_rows} rows of a {}-row strip",
+        strip.height()
+    );
+}
+
+#[test]
+fn straighten_refuses_degenerate_strips() {
+    let img = GrayImage::from_pixel(200, 100, Luma([235]));
+    let row = ZoneRow {
+        x0: 10,
+        x1: 190,
+        y_at_0: 50.0,
+        slope: 0.0,
+        pitch: 10.0,
+        glyph_h: 12,
+        positions: 18,
+    };
+    assert!(straighten(&img, &row, 100.0, 100.0, 36.0).is_none());
+    assert!(straighten(&img, &row, 0.0, 200.0, 36.0).is_some());
+}
