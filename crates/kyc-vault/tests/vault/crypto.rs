@@ -12,7 +12,9 @@ fn round_trip() {
         let sealed = keyring.seal(plaintext, AAD).unwrap();
         let ciphertext = &sealed.object[HEADER_LEN..sealed.object.len() - TAG_LEN];
         assert_eq!(ciphertext.len(), plaintext.len());
-        if !plaintext.is_empty() {
+        // A one-byte ciphertext equals its plaintext once in 256 seals (a
+        // keystream byte of 0): only compare where a match means no cipher.
+        if plaintext.len() >= 16 {
             assert_ne!(ciphertext, plaintext);
         }
         assert_eq!(
