@@ -289,42 +289,31 @@ fn upright(image: RgbImage, orientation: u8, full_w: u32, full_h: u32) -> Decode
 /// Averages `factor` x `factor` blocks: the cheapest reduction that does not
 /// alias fine print into false sharpness.
 pub fn box_reduce(image: &RgbImage, factor: u32) -> RgbImage {
-    let factor = factor.max(1);
-    let (w, h) = (image.width() / factor, image.height() / factor);
-    let (w, h) = (w.max(1), h.max(1));
-    let mut out = RgbImage::new(w, h);
+    let f = factor.max(1) as usize;
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    let (w, h) = ((width / f).max(1), (height / f).max(1));
+    // The source column of every (block, step) pair, clamped once here
+    // rather than per pixel: only an image narrower than a block repeats
+    // its edge column.
+    let columns: Vec<usize> = (0..w * f).map(|x| x.min(width - 1) * 3).collect();
     let src = image.as_raw();
-    let stride = image.width() as usize * 3;
-    let f = factor as usize;
-    let mut row = vec![0u32; w as usize * 3];
-    for oy in 0..h as usize {
+    let stride = width * 3;
+    let n = (f * f) as u32;
+    let mut out = RgbImage::new(w as u32, h as u32);
+    let mut row = vec![0u32; w * 3];
+    for (oy, dst) in out.chunks_exact_mut(w * 3).enumerate() {
         row.iter_mut().for_each(|v| *v = 0);
         for dy in 0..f {
-            let y = (oy * f + dy).min(image.height() as usize - 1);
+            let y = (oy * f + dy).min(height - 1);
             let line = &src[y * stride..(y + 1) * stride];
-            if line.len() >= w as usize * f * 3 {
-                // Every block lies inside the row: sum its pixels directly.
-                for (acc, block) in row.chunks_exact_mut(3).zip(line.chunks_exact(f * 3)) {
-                    for px in block.chunks_exact(3) {
-                        acc[0] += u32::from(px[0]);
-                        acc[1] += u32::from(px[1]);
-                        acc[2] += u32::from(px[2]);
-                    }
-                }
-                continue;
-            }
-            for ox in 0..w as usize {
-                let acc = &mut row[ox * 3..ox * 3 + 3];
-                for dx in 0..f {
-                    let x = (ox * f + dx).min(image.width() as usize - 1);
-                    acc[0] += u32::from(line[x * 3]);
-                    acc[1] += u32::from(line[x * 3 + 1]);
-                    acc[2] += u32::from(line[x * 3 + 2]);
+            for (acc, block) in row.chunks_exact_mut(3).zip(columns.chunks_exact(f)) {
+                for &x in block {
+                    acc[0] += u32::from(line[x]);
+                    acc[1] += u32::from(line[x + 1]);
+                    acc[2] += u32::from(line[x + 2]);
                 }
             }
         }
-        let n = (f * f) as u32;
-        let dst = &mut out.as_mut()[oy * w as usize * 3..(oy + 1) * w as usize * 3];
         for (d, s) in dst.iter_mut().zip(&row) {
             *d = ((s + n / 2) / n) as u8;
         }
