@@ -82,8 +82,7 @@ impl Prepared {
         if let Some(c) = corners {
             let (w, h) = quad_size(c);
             let s = scale_for(w, h);
-            let (ow, oh) = ((w * s).round() as u32, (h * s).round() as u32);
-            if ow >= 16 && oh >= 16 && ow <= 6000 && oh <= 6000 {
+            if let Some((ow, oh)) = output_size(w, h, s) {
                 if let (Some(hom), Some(image)) =
                     (Homography::rect_to_quad(w, h, c), warp_rgb(rgb, c, ow, oh))
                 {
@@ -165,10 +164,7 @@ pub fn quick_copy(
     let quad = corners.unwrap_or(&whole);
     let (w, h) = quad_size(quad);
     let s = scale_for(w, h);
-    let (ow, oh) = ((w * s).round() as u32, (h * s).round() as u32);
-    if !(16..=6000).contains(&ow) || !(16..=6000).contains(&oh) {
-        return None;
-    }
+    let (ow, oh) = output_size(w, h, s)?;
     if s > 1.0 {
         // Enlarged pixels sampled at the nearest source pixel become blocks
         // that merge neighbouring glyphs: interpolate instead.
@@ -178,12 +174,23 @@ pub fn quick_copy(
     let width = rgb.width() as usize;
     warp_with(quad, ow, oh, rgb.dimensions(), |u, v| {
         // `u`, `v` are pixel-centre coordinates less a half pixel.
-        let i = ((v + 0.5) as usize * width + (u + 0.5) as usize) * 3;
-        let luma = 0.2126 * f64::from(raw[i])
-            + 0.7152 * f64::from(raw[i + 1])
-            + 0.0722 * f64::from(raw[i + 2]);
-        (luma + 0.5) as u8
+        let i = (v + 0.5) as usize * width + (u + 0.5) as usize;
+        (luma(raw, i) + 0.5) as u8
     })
+}
+
+/// The size of a `w` x `h` document scaled by `s`, when it is one worth
+/// warping: 16 to 6000 px a side.
+fn output_size(w: f64, h: f64, s: f64) -> Option<(u32, u32)> {
+    let (ow, oh) = ((w * s).round() as u32, (h * s).round() as u32);
+    ((16..=6000).contains(&ow) && (16..=6000).contains(&oh)).then_some((ow, oh))
+}
+
+/// The luma (BT.709, as `image`'s grey conversion) of pixel `i` of a
+/// packed RGB buffer.
+fn luma(raw: &[u8], i: usize) -> f64 {
+    let p = &raw[i * 3..i * 3 + 3];
+    0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2])
 }
 
 pub fn to_gray(image: &RgbImage) -> GrayImage {
@@ -281,11 +288,7 @@ fn bilinear(img: &GrayImage, x: f64, y: f64) -> u8 {
 fn bilinear_luma(img: &RgbImage, x: f64, y: f64) -> u8 {
     let raw = img.as_raw();
     let (at, fx, fy) = taps(x, y, img.width() as usize, img.height() as usize);
-    let luma = |i: usize| {
-        let p = &raw[i * 3..i * 3 + 3];
-        0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2])
-    };
-    lerp4(at.map(luma), fx, fy)
+    lerp4(at.map(|i| luma(raw, i)), fx, fy)
 }
 
 /// Side lengths of the quad, as (width, height) averages of opposite sides.
