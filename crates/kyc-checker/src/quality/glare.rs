@@ -57,7 +57,11 @@ pub fn glare_with(region: &Region, radius: usize) -> f64 {
         .map(|(p, &v)| v && p.0.iter().all(|&c| c >= CLIPPED))
         .collect();
     let solid = erode(&erode(&clipped, w, h, radius, true), w, h, radius, false);
-    let largest = component_sizes(&solid, w, h).into_iter().max().unwrap_or(0);
+    let largest = components(&solid, w, h)
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(0);
     largest as f64 / valid_n as f64
 }
 
@@ -79,10 +83,22 @@ fn erode(mask: &[bool], w: usize, h: usize, r: usize, horizontal: bool) -> Vec<b
     out
 }
 
-/// Sizes of the 4-connected components of `mask`.
-fn component_sizes(mask: &[bool], w: usize, h: usize) -> Vec<usize> {
+/// The 4-neighbours of pixel `i` of a `w` x `h` grid, `None` off its edge.
+fn neighbours(i: usize, w: usize, h: usize) -> [Option<usize>; 4] {
+    let (x, y) = (i % w, i / w);
+    [
+        (x > 0).then(|| i - 1),
+        (x + 1 < w).then(|| i + 1),
+        (y > 0).then(|| i - w),
+        (y + 1 < h).then(|| i + w),
+    ]
+}
+
+/// The 4-connected components of `mask`, each as its pixel indices, in the
+/// order of their first pixel.
+fn components(mask: &[bool], w: usize, h: usize) -> Vec<Vec<usize>> {
     let mut seen = vec![false; mask.len()];
-    let mut sizes = Vec::new();
+    let mut out = Vec::new();
     let mut stack = Vec::new();
     for start in 0..mask.len() {
         if !mask[start] || seen[start] {
@@ -90,26 +106,19 @@ fn component_sizes(mask: &[bool], w: usize, h: usize) -> Vec<usize> {
         }
         seen[start] = true;
         stack.push(start);
-        let mut size = 0;
+        let mut pixels = Vec::new();
         while let Some(i) = stack.pop() {
-            size += 1;
-            let (x, y) = (i % w, i / w);
-            let neighbours = [
-                (x > 0).then(|| i - 1),
-                (x + 1 < w).then(|| i + 1),
-                (y > 0).then(|| i - w),
-                (y + 1 < h).then(|| i + w),
-            ];
-            for j in neighbours.into_iter().flatten() {
+            pixels.push(i);
+            for j in neighbours(i, w, h).into_iter().flatten() {
                 if mask[j] && !seen[j] {
                     seen[j] = true;
                     stack.push(j);
                 }
             }
         }
-        sizes.push(size);
+        out.push(pixels);
     }
-    sizes
+    out
 }
 
 /// Clusters of pixels whose darkest channel is at least `hot` (near-white
@@ -126,47 +135,22 @@ pub fn blobs(region: &Region, hot: u8) -> Vec<Blob> {
         .zip(&region.valid)
         .map(|(&m, &v)| v && m >= hot)
         .collect();
-    let mut seen = vec![false; is_hot.len()];
-    let mut out = Vec::new();
-    let mut stack = Vec::new();
-    for start in 0..is_hot.len() {
-        if !is_hot[start] || seen[start] {
-            continue;
-        }
-        seen[start] = true;
-        stack.push(start);
-        let mut b = Blob::default();
-        let mut sum = 0u64;
-        while let Some(i) = stack.pop() {
-            b.size += 1;
-            sum += u64::from(minch[i]);
-            if minch[i] >= 250 {
-                b.core += 1;
+    components(&is_hot, w, h)
+        .into_iter()
+        .map(|pixels| {
+            let sum: u64 = pixels.iter().map(|&i| u64::from(minch[i])).sum();
+            Blob {
+                size: pixels.len(),
+                core: pixels.iter().filter(|&&i| minch[i] >= 250).count(),
+                border: pixels.iter().any(|&i| {
+                    neighbours(i, w, h)
+                        .iter()
+                        .any(|n| n.is_none_or(|j| !region.valid[j]))
+                }),
+                mean: sum as f64 / pixels.len() as f64,
             }
-            let (x, y) = (i % w, i / w);
-            let neighbours = [
-                (x > 0).then(|| i - 1),
-                (x + 1 < w).then(|| i + 1),
-                (y > 0).then(|| i - w),
-                (y + 1 < h).then(|| i + w),
-            ];
-            if neighbours
-                .iter()
-                .any(|n| n.is_none_or(|j| !region.valid[j]))
-            {
-                b.border = true;
-            }
-            for j in neighbours.into_iter().flatten() {
-                if is_hot[j] && !seen[j] {
-                    seen[j] = true;
-                    stack.push(j);
-                }
-            }
-        }
-        b.mean = sum as f64 / b.size as f64;
-        out.push(b);
-    }
-    out
+        })
+        .collect()
 }
 
 #[cfg(test)]
