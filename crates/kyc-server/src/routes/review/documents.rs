@@ -29,11 +29,13 @@ async fn load(state: &AppState, id: &str) -> Result<DocumentRecord, ApiError> {
         .ok_or(ApiError::NotFound("document"))
 }
 
-/// Viewing is activity: the holder's lease is renewed.
-async fn touch(
+/// A view of `part` of the document: viewing is activity, so the holder's
+/// lease is renewed, and it is audited before anything is returned.
+async fn record_view(
     state: &AppState,
     reviewer: &Reviewer,
     doc: &DocumentRecord,
+    part: &str,
 ) -> Result<(), ApiError> {
     state
         .db
@@ -44,7 +46,14 @@ async fn touch(
             state.clock.now(),
         )
         .await?;
-    Ok(())
+    audit(
+        state,
+        NewAuditEntry::new(reviewer.0.actor(), "document_viewed")
+            .case(doc.case_id)
+            .document(doc.id)
+            .detail(json!({"kind": doc.kind.as_str(), "part": part})),
+    )
+    .await
 }
 
 pub async fn view(
@@ -53,15 +62,7 @@ pub async fn view(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let doc = load(&state, &id).await?;
-    touch(&state, &reviewer, &doc).await?;
-    audit(
-        &state,
-        NewAuditEntry::new(reviewer.0.actor(), "document_viewed")
-            .case(doc.case_id)
-            .document(doc.id)
-            .detail(json!({"kind": doc.kind.as_str(), "part": "metadata"})),
-    )
-    .await?;
+    record_view(&state, &reviewer, &doc, "metadata").await?;
     let report: Value = serde_json::from_str(&doc.check_report).unwrap_or(Value::Null);
     let decisions: Vec<Value> = state
         .db
@@ -103,15 +104,7 @@ pub async fn image(
             "the document's key was destroyed; the image no longer exists",
         ));
     };
-    touch(&state, &reviewer, &doc).await?;
-    audit(
-        &state,
-        NewAuditEntry::new(reviewer.0.actor(), "document_viewed")
-            .case(doc.case_id)
-            .document(doc.id)
-            .detail(json!({"kind": doc.kind.as_str(), "part": "image"})),
-    )
-    .await?;
+    record_view(&state, &reviewer, &doc, "image").await?;
     let internal = |what: &str, e: &dyn std::fmt::Display| {
         ApiError::Internal(anyhow::anyhow!("document {}: {what}: {e}", doc.id))
     };
