@@ -112,6 +112,7 @@ fn fits_neighbours(line: &[u8], pos: usize, c: u8) -> bool {
 type Span = (usize, usize, usize);
 
 /// One check: the spans it covers, and where its digit is.
+#[derive(Clone, Copy)]
 struct Check {
     name: &'static str,
     spans: &'static [Span],
@@ -120,27 +121,30 @@ struct Check {
     may_be_empty: bool,
 }
 
+/// A mandatory field with its check digit right after it.
+macro_rules! field {
+    ($name:literal, $line:literal, $start:literal, $end:literal) => {
+        Check {
+            name: $name,
+            spans: &[($line, $start, $end)],
+            digit: ($line, $end),
+            may_be_empty: false,
+        }
+    };
+}
+
+/// The second-row fields TD3 passports, TD2 cards and both visa formats
+/// share: document number, birth date, expiry date.
+const ROW2_NUMBER: Check = field!("number", 1, 0, 9);
+const ROW2_BIRTH: Check = field!("birth", 1, 13, 19);
+const ROW2_EXPIRY: Check = field!("expiry", 1, 21, 27);
+
 fn checks(format: Format) -> &'static [Check] {
     match format {
         Format::Td3 => &[
-            Check {
-                name: "number",
-                spans: &[(1, 0, 9)],
-                digit: (1, 9),
-                may_be_empty: false,
-            },
-            Check {
-                name: "birth",
-                spans: &[(1, 13, 19)],
-                digit: (1, 19),
-                may_be_empty: false,
-            },
-            Check {
-                name: "expiry",
-                spans: &[(1, 21, 27)],
-                digit: (1, 27),
-                may_be_empty: false,
-            },
+            ROW2_NUMBER,
+            ROW2_BIRTH,
+            ROW2_EXPIRY,
             Check {
                 name: "personal_number",
                 spans: &[(1, 28, 42)],
@@ -155,24 +159,9 @@ fn checks(format: Format) -> &'static [Check] {
             },
         ],
         Format::Td2 => &[
-            Check {
-                name: "number",
-                spans: &[(1, 0, 9)],
-                digit: (1, 9),
-                may_be_empty: false,
-            },
-            Check {
-                name: "birth",
-                spans: &[(1, 13, 19)],
-                digit: (1, 19),
-                may_be_empty: false,
-            },
-            Check {
-                name: "expiry",
-                spans: &[(1, 21, 27)],
-                digit: (1, 27),
-                may_be_empty: false,
-            },
+            ROW2_NUMBER,
+            ROW2_BIRTH,
+            ROW2_EXPIRY,
             Check {
                 name: "composite",
                 spans: &[(1, 0, 10), (1, 13, 20), (1, 21, 35)],
@@ -180,45 +169,11 @@ fn checks(format: Format) -> &'static [Check] {
                 may_be_empty: false,
             },
         ],
-        Format::MrvA | Format::MrvB => &[
-            Check {
-                name: "number",
-                spans: &[(1, 0, 9)],
-                digit: (1, 9),
-                may_be_empty: false,
-            },
-            Check {
-                name: "birth",
-                spans: &[(1, 13, 19)],
-                digit: (1, 19),
-                may_be_empty: false,
-            },
-            Check {
-                name: "expiry",
-                spans: &[(1, 21, 27)],
-                digit: (1, 27),
-                may_be_empty: false,
-            },
-        ],
+        Format::MrvA | Format::MrvB => &[ROW2_NUMBER, ROW2_BIRTH, ROW2_EXPIRY],
         Format::Td1 => &[
-            Check {
-                name: "number",
-                spans: &[(0, 5, 14)],
-                digit: (0, 14),
-                may_be_empty: false,
-            },
-            Check {
-                name: "birth",
-                spans: &[(1, 0, 6)],
-                digit: (1, 6),
-                may_be_empty: false,
-            },
-            Check {
-                name: "expiry",
-                spans: &[(1, 8, 14)],
-                digit: (1, 14),
-                may_be_empty: false,
-            },
+            field!("number", 0, 5, 14),
+            field!("birth", 1, 0, 6),
+            field!("expiry", 1, 8, 14),
             Check {
                 name: "composite",
                 spans: &[(0, 5, 30), (1, 0, 7), (1, 8, 15), (1, 18, 29)],
