@@ -188,24 +188,33 @@ fn refit(chain: &[Glyph], anchor: f64, pitch: f64) -> (f64, f64) {
             ((k_f - k).abs() <= 0.34).then_some((k, centre_x(g)))
         })
         .collect();
-    let n = pts.len() as f64;
-    if pts.len() < 5 {
+    let Some((fitted_anchor, fitted)) = least_squares(&pts) else {
         return (anchor, pitch);
-    }
-    let (mk, mx) = (
-        pts.iter().map(|p| p.0).sum::<f64>() / n,
-        pts.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let skk: f64 = pts.iter().map(|p| (p.0 - mk).powi(2)).sum();
-    let skx: f64 = pts.iter().map(|p| (p.0 - mk) * (p.1 - mx)).sum();
-    if skk < 1e-6 {
-        return (anchor, pitch);
-    }
-    let fitted = skx / skk;
+    };
     if fitted < 3.0 || (fitted - pitch).abs() > pitch * 0.1 {
         return (anchor, pitch);
     }
-    (mx - fitted * mk, fitted)
+    (fitted_anchor, fitted)
+}
+
+/// The least-squares line `y = a + b x` through `pts`, as (a, b); `None`
+/// with under 5 points or all at one x.
+fn least_squares(pts: &[(f64, f64)]) -> Option<(f64, f64)> {
+    if pts.len() < 5 {
+        return None;
+    }
+    let n = pts.len() as f64;
+    let (mx, my) = (
+        pts.iter().map(|p| p.0).sum::<f64>() / n,
+        pts.iter().map(|p| p.1).sum::<f64>() / n,
+    );
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    if sxx < 1e-6 {
+        return None;
+    }
+    let b = sxy / sxx;
+    Some((my - b * mx, b))
 }
 
 fn centre_y(g: &Glyph) -> f64 {
@@ -301,31 +310,14 @@ fn grid_row(chain: &[Glyph]) -> Option<GridRow> {
 /// merged pair or a speck would tilt it). `None` with under 5 glyphs or
 /// all at one x.
 fn fit_line(glyphs: &[&Glyph], tolerance: f64) -> Option<(f64, f64)> {
-    let fit = |pts: &[(f64, f64)]| -> Option<(f64, f64)> {
-        let n = pts.len() as f64;
-        if pts.len() < 5 {
-            return None;
-        }
-        let (mx, my) = (
-            pts.iter().map(|p| p.0).sum::<f64>() / n,
-            pts.iter().map(|p| p.1).sum::<f64>() / n,
-        );
-        let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-        let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-        if sxx < 1e-6 {
-            return None;
-        }
-        let b = sxy / sxx;
-        Some((my - b * mx, b))
-    };
     let pts: Vec<(f64, f64)> = glyphs.iter().map(|g| (centre_x(g), centre_y(g))).collect();
-    let (a, b) = fit(&pts)?;
+    let (a, b) = least_squares(&pts)?;
     let kept: Vec<(f64, f64)> = pts
         .iter()
         .copied()
         .filter(|p| (p.1 - a - b * p.0).abs() <= tolerance)
         .collect();
-    fit(&kept).or(Some((a, b)))
+    least_squares(&kept).or(Some((a, b)))
 }
 
 /// Two or three grid rows stacked: the same pitch (±12 %), starting
