@@ -28,6 +28,10 @@ use engine::Engine;
 /// line) and Cyrillic text comes back as Latin junk.
 pub const DEFAULT_LANGUAGES: &str = "eng+rus+tur+kaz+aze";
 
+/// The language machine print is read in: card numbers, MRZs, and Latin
+/// re-reads of dates. Every reader loads it, whatever else it loads.
+pub const MACHINE_PRINT: &str = "eng";
+
 /// What the start-up self-test found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SelfTest {
@@ -76,7 +80,7 @@ impl Reader {
     pub fn for_kind(program: &str, kind: DocumentKind) -> Self {
         let languages = match kind {
             DocumentKind::Address => DEFAULT_LANGUAGES,
-            DocumentKind::Identity | DocumentKind::Card => "eng",
+            DocumentKind::Identity | DocumentKind::Card => MACHINE_PRINT,
         };
         Self::with_languages(program, languages)
     }
@@ -107,8 +111,8 @@ impl Reader {
         }
         if test.passed() {
             let mut sets = vec![languages];
-            if languages != "eng" {
-                sets.push("eng");
+            if languages != MACHINE_PRINT {
+                sets.push(MACHINE_PRINT);
             }
             if let Err(e) = engine.use_library(&sets) {
                 tracing::warn!(error = %e, "in-process OCR unavailable: running tesseract per pass");

@@ -76,7 +76,11 @@ fn reread(ctx: &Context<'_>, page: &GrayImage, line: &Line, word_px: f64) -> Opt
         .chars()
         .any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
     let pass = Pass {
-        languages: if cyrillic { ctx.languages } else { "eng" },
+        languages: if cyrillic {
+            ctx.languages
+        } else {
+            crate::MACHINE_PRINT
+        },
         psm: 7,
         whitelist: "",
     };

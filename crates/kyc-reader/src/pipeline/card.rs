@@ -51,7 +51,7 @@ fn views(row: &Row, rect: (u32, u32, u32, u32), glyph_h: u32) -> Vec<GrayImage> 
 
 fn read_text(ctx: &Context<'_>, img: &GrayImage, psm: u8) -> String {
     let pass = Pass {
-        languages: "eng",
+        languages: crate::MACHINE_PRINT,
         psm,
         whitelist: "0123456789X*",
     };
@@ -254,12 +254,12 @@ pub fn read_band(ctx: &Context<'_>, prepared: &Prepared) -> Option<CardReading> 
     let (band_x, band_y) = (w * 2 / 100, h * 40 / 100);
     let band = crop(card, band_x, band_y, w * 96 / 100, h * 38 / 100);
     let digits = Pass {
-        languages: "eng",
+        languages: crate::MACHINE_PRINT,
         psm: 6,
         whitelist: "0123456789*X",
     };
     let sparse = Pass {
-        languages: "eng",
+        languages: crate::MACHINE_PRINT,
         psm: 11,
         whitelist: "",
     };

@@ -169,7 +169,7 @@ fn widened(c: &Corners) -> Corners {
 /// border alone loses a TD1 that the plain strip reads, and the reverse).
 fn read_rows(ctx: &Context<'_>, doc: &GrayImage, zone: &Zone) -> Option<Mrz> {
     let pass = Pass {
-        languages: "eng",
+        languages: crate::MACHINE_PRINT,
         psm: 7,
         whitelist: MRZ_CHARS,
     };
@@ -248,7 +248,7 @@ fn read_blocks(
     mut keep: impl FnMut(Mrz, Option<Rect>) -> bool,
 ) {
     let pass = Pass {
-        languages: "eng",
+        languages: crate::MACHINE_PRINT,
         psm: 6,
         whitelist: MRZ_CHARS,
     };
