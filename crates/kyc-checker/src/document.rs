@@ -108,39 +108,57 @@ pub fn warp(image: &RgbImage, corners: &Corners, max_long: f64) -> Option<Region
     let (w, h) = ((qw * s).round() as u32, (qh * s).round() as u32);
     let (wf, hf) = (f64::from(w), f64::from(h));
     let m = homography([[0.0, 0.0], [wf, 0.0], [wf, hf], [0.0, hf]], *corners)?;
-    let mut rgb = RgbImage::new(w, h);
+    let mut rgb = vec![0u8; (w * h * 3) as usize];
     let mut valid = vec![false; (w * h) as usize];
-    let (iw, ih) = (f64::from(image.width()), f64::from(image.height()));
-    for y in 0..h {
-        for x in 0..w {
-            let (u, v) = (f64::from(x) + 0.5, f64::from(y) + 0.5);
-            let z = m[6] * u + m[7] * v + 1.0;
-            let sx = (m[0] * u + m[1] * v + m[2]) / z - 0.5;
-            let sy = (m[3] * u + m[4] * v + m[5]) / z - 0.5;
-            if !(sx >= 0.0 && sy >= 0.0 && sx <= iw - 1.0 && sy <= ih - 1.0) {
+    let (iw, ih) = (image.width() as usize, image.height() as usize);
+    if iw == 0 || ih == 0 {
+        return None;
+    }
+    let (max_x, max_y) = ((iw - 1) as f64, (ih - 1) as f64);
+    let src = image.as_raw();
+    // The homography's numerators and denominator are linear in x: step
+    // them along the row instead of a matrix product per pixel.
+    for (y, (out, ok)) in rgb
+        .chunks_exact_mut(w as usize * 3)
+        .zip(valid.chunks_exact_mut(w as usize))
+        .enumerate()
+    {
+        let v = y as f64 + 0.5;
+        let mut nx = m[0] * 0.5 + m[1] * v + m[2];
+        let mut ny = m[3] * 0.5 + m[4] * v + m[5];
+        let mut z = m[6] * 0.5 + m[7] * v + 1.0;
+        for (px, ok) in out.chunks_exact_mut(3).zip(ok.iter_mut()) {
+            let (sx, sy) = (nx / z - 0.5, ny / z - 0.5);
+            nx += m[0];
+            ny += m[3];
+            z += m[6];
+            if !(sx >= 0.0 && sy >= 0.0 && sx <= max_x && sy <= max_y) {
                 continue;
             }
-            valid[(y * w + x) as usize] = true;
-            rgb.put_pixel(x, y, bilinear(image, sx, sy));
+            *ok = true;
+            bilinear_into(src, iw, ih, sx, sy, px);
         }
     }
+    let rgb = RgbImage::from_raw(w, h, rgb)?;
     Some(Region { rgb, valid })
 }
 
-fn bilinear(image: &RgbImage, x: f64, y: f64) -> image::Rgb<u8> {
-    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
-    let (x1, y1) = (
-        (x0 + 1).min(image.width() - 1),
-        (y0 + 1).min(image.height() - 1),
-    );
-    let (fx, fy) = (x - f64::from(x0), y - f64::from(y0));
-    let (a, b) = (image.get_pixel(x0, y0).0, image.get_pixel(x1, y0).0);
-    let (c, d) = (image.get_pixel(x0, y1).0, image.get_pixel(x1, y1).0);
-    image::Rgb(std::array::from_fn(|i| {
-        let top = f64::from(a[i]) * (1.0 - fx) + f64::from(b[i]) * fx;
-        let bottom = f64::from(c[i]) * (1.0 - fx) + f64::from(d[i]) * fx;
-        (top * (1.0 - fy) + bottom * fy).round() as u8
-    }))
+/// The colour at (`x`, `y`), both non-negative and inside the image,
+/// interpolated between the four nearest pixels and rounded, into `out`.
+fn bilinear_into(src: &[u8], width: usize, height: usize, x: f64, y: f64, out: &mut [u8]) {
+    // Non-negative: truncation is the floor.
+    let (x0, y0) = (x as usize, y as usize);
+    let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
+    let (fx, fy) = (x - x0 as f64, y - y0 as f64);
+    let (r0, r1) = (y0 * width, y1 * width);
+    let (a, b, c, d) = ((r0 + x0) * 3, (r0 + x1) * 3, (r1 + x0) * 3, (r1 + x1) * 3);
+    for i in 0..3 {
+        let top = f64::from(src[a + i]) * (1.0 - fx) + f64::from(src[b + i]) * fx;
+        let bottom = f64::from(src[c + i]) * (1.0 - fx) + f64::from(src[d + i]) * fx;
+        // Non-negative: adding a half and truncating rounds half up, as
+        // `round` does here, without a call into libm.
+        out[i] = (top * (1.0 - fy) + bottom * fy + 0.5) as u8;
+    }
 }
 
 /// The projective map taking `from[i]` to `to[i]`, as the 8 free entries

@@ -37,26 +37,37 @@ pub(crate) fn to_plane(gray: &GrayImage) -> Plane {
 /// The luma of a colour image (ITU-R BT.709 weights, as `image`'s grey
 /// conversion) at full size, and its three channels downscaled (area
 /// average) to a long side of at most `long`, as floats. (`image`'s own
-/// thumbnail cost more than the whole line search.)
+/// thumbnail cost more than the whole line search.) The channels are
+/// averaged straight from the bytes in the same pass that makes the luma:
+/// no full-size float copy of each channel is ever written.
 pub(crate) fn rgb_planes(rgb: &RgbImage, long: usize) -> (Plane, [Plane; 3]) {
     let (w, h) = (rgb.width() as usize, rgb.height() as usize);
-    let n = w * h;
-    let mut luma = Vec::with_capacity(n);
-    let mut ch = [
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    ];
-    for p in rgb.as_raw().chunks_exact(3) {
-        let (r, g, b) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
-        luma.push(0.2126 * r + 0.7152 * g + 0.0722 * b);
-        ch[0].push(r);
-        ch[1].push(g);
-        ch[2].push(b);
+    let raw = rgb.as_raw();
+    let luma: Vec<f32> = raw
+        .chunks_exact(3)
+        .map(|p| 0.2126 * f32::from(p[0]) + 0.7152 * f32::from(p[1]) + 0.0722 * f32::from(p[2]))
+        .collect();
+    let (sw, sh) = scaled_size(w, h, long);
+    let ranges = box_ranges(w, sw);
+    // Row pass: each output column's mean over its source columns, per channel.
+    let mut rows: [Vec<f32>; 3] = std::array::from_fn(|_| vec![0f32; sw * h]);
+    for y in 0..h {
+        let line = &raw[y * w * 3..(y + 1) * w * 3];
+        for (x, &(a, b)) in ranges.iter().enumerate() {
+            let mut sum = [0u32; 3];
+            for p in line[a * 3..b * 3].chunks_exact(3) {
+                sum[0] += u32::from(p[0]);
+                sum[1] += u32::from(p[1]);
+                sum[2] += u32::from(p[2]);
+            }
+            let n = (b - a) as f32;
+            for c in 0..3 {
+                rows[c][y * sw + x] = sum[c] as f32 / n;
+            }
+        }
     }
-    let small = |px: Vec<f32>| downscale(&Plane { w, h, px }, long).0;
-    let [r, g, b] = ch;
-    (Plane { w, h, px: luma }, [small(r), small(g), small(b)])
+    let channels = rows.map(|tmp| column_average(&tmp, sw, h, sh));
+    (Plane { w, h, px: luma }, channels)
 }
 
 /// The size `downscale` produces for a `w × h` image and a long side `long`.
@@ -70,6 +81,35 @@ pub(crate) fn scaled_size(w: usize, h: usize, long: usize) -> (usize, usize) {
         ((w as f64 / f).round() as usize).max(1),
         ((h as f64 / f).round() as usize).max(1),
     )
+}
+
+/// The source span `[a, b)` each of `n` output cells averages over, for
+/// `src` source cells.
+fn box_ranges(src: usize, n: usize) -> Vec<(usize, usize)> {
+    let f = src as f64 / n as f64;
+    (0..n)
+        .map(|i| {
+            let a = (i as f64 * f) as usize;
+            let b = (((i + 1) as f64 * f).ceil() as usize).clamp(a + 1, src);
+            (a, b)
+        })
+        .collect()
+}
+
+/// The column pass of the separable box average: `tmp` (`w` × `src_h`,
+/// rows already averaged) to `w` × `h`.
+fn column_average(tmp: &[f32], w: usize, src_h: usize, h: usize) -> Plane {
+    let mut px = vec![0f32; w * h];
+    for (y, &(a, b)) in box_ranges(src_h, h).iter().enumerate() {
+        let inv = 1.0 / (b - a) as f32;
+        for yy in a..b {
+            let row = &tmp[yy * w..(yy + 1) * w];
+            for (o, &v) in px[y * w..(y + 1) * w].iter_mut().zip(row) {
+                *o += v * inv;
+            }
+        }
+    }
+    Plane { w, h, px }
 }
 
 /// Area-average downscale so the long side is at most `long`; returns the
@@ -87,16 +127,8 @@ pub(crate) fn downscale(src: &Plane, long: usize) -> (Plane, f64) {
         );
     }
     let (w, h) = scaled_size(src.w, src.h, long);
-    let fx = src.w as f64 / w as f64;
-    let fy = src.h as f64 / h as f64;
     // Separable box average: rows first, then columns.
-    let xr: Vec<(usize, usize)> = (0..w)
-        .map(|x| {
-            let a = (x as f64 * fx) as usize;
-            let b = (((x + 1) as f64 * fx).ceil() as usize).clamp(a + 1, src.w);
-            (a, b)
-        })
-        .collect();
+    let xr = box_ranges(src.w, w);
     let mut tmp = vec![0f32; w * src.h];
     for y in 0..src.h {
         let row = &src.px[y * src.w..(y + 1) * src.w];
@@ -104,19 +136,7 @@ pub(crate) fn downscale(src: &Plane, long: usize) -> (Plane, f64) {
             tmp[y * w + x] = row[a..b].iter().sum::<f32>() / (b - a) as f32;
         }
     }
-    let mut px = vec![0f32; w * h];
-    for y in 0..h {
-        let a = (y as f64 * fy) as usize;
-        let b = (((y + 1) as f64 * fy).ceil() as usize).clamp(a + 1, src.h);
-        let inv = 1.0 / (b - a) as f32;
-        for yy in a..b {
-            let row = &tmp[yy * w..(yy + 1) * w];
-            for (o, &v) in px[y * w..(y + 1) * w].iter_mut().zip(row) {
-                *o += v * inv;
-            }
-        }
-    }
-    (Plane { w, h, px }, w as f64 / src.w as f64)
+    (column_average(&tmp, w, src.h, h), w as f64 / src.w as f64)
 }
 
 /// 5-tap binomial blur (σ ≈ 1): takes off sensor noise and paper texture

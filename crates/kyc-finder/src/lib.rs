@@ -147,10 +147,17 @@ fn find_in(
     opt: &Options,
 ) -> Option<Detection> {
     let long = opt.work_long_side.max(32);
-    let (small, f) = gradient::downscale(&full, long);
-    let colour: Vec<gradient::Plane> = match &channels {
-        Some(ch) => ch.iter().map(gradient::blur).collect(),
-        None => vec![gradient::blur(&small)],
+    // The working scale (working px per caller px); the grey plane is
+    // downscaled only when it is all there is to search.
+    let (colour, f): (Vec<gradient::Plane>, f64) = match &channels {
+        Some(ch) => (
+            ch.iter().map(gradient::blur).collect(),
+            ch[0].w as f64 / full.w as f64,
+        ),
+        None => {
+            let (small, f) = gradient::downscale(&full, long);
+            (vec![gradient::blur(&small)], f)
+        }
     };
     let g = gradient::sobel_max(&colour)?;
     let (w, h) = (g.w as f64, g.h as f64);

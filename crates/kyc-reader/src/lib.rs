@@ -54,8 +54,16 @@ impl SelfTest {
 /// own engine from it.
 #[derive(Debug, Clone)]
 pub struct Reader {
-    engine: Option<Engine>,
+    program: String,
     languages: String,
+    /// The engine and what its self-test found, loaded on first use by a
+    /// lazy reader (see [`Reader::for_kind`]), at construction otherwise.
+    loaded: std::sync::Arc<std::sync::OnceLock<Loaded>>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    engine: Option<Engine>,
     self_test: SelfTest,
 }
 
@@ -73,83 +81,76 @@ impl Reader {
     }
 
     /// A reader that loads only the languages `kind` is read in: bills in
-    /// every player language, cards and MRZs in `eng` alone. For a process
-    /// that reads one kind (`kyc check --kind ...`), this skips loading
-    /// and self-testing models it never uses (~1 s at start for cards and
-    /// identity documents).
+    /// every player language, cards and MRZs in `eng` alone, and only when
+    /// a document first needs OCR. For a process that reads one kind
+    /// (`kyc check --kind ...`), this skips loading and self-testing models
+    /// it never uses (~1 s at start for cards and identity documents), and
+    /// a run of identity photos without an MRZ never starts Tesseract.
     pub fn for_kind(program: &str, kind: DocumentKind) -> Self {
         let languages = match kind {
             DocumentKind::Address => DEFAULT_LANGUAGES,
             DocumentKind::Identity | DocumentKind::Card => MACHINE_PRINT,
         };
-        Self::with_languages(program, languages)
+        Self::lazy(program, languages)
     }
 
     /// A reader using `program` (path or name of the Tesseract binary) with
-    /// `languages` (`+`-joined codes) for proofs of address. Runs the
-    /// self-test: the binary answers `--list-langs`, every language is
-    /// installed, and the combination loads without a "Failed loading
-    /// language" error. A failed self-test leaves the reader unavailable
-    /// rather than silently reading Cyrillic as junk.
+    /// `languages` (`+`-joined codes) for proofs of address, self-tested
+    /// now (see [`Reader::lazy`] for what the self-test checks). A service
+    /// builds its reader this way, so it says at start whether OCR works.
     pub fn with_languages(program: &str, languages: &str) -> Self {
-        let mut engine = Engine::new(program);
-        let mut test = SelfTest {
-            engine_found: false,
-            missing_languages: Vec::new(),
-            load_error: None,
-        };
-        if let Some(installed) = engine.list_languages() {
-            test.engine_found = true;
-            test.missing_languages = languages
-                .split('+')
-                .filter(|l| !installed.iter().any(|i| i == l))
-                .map(str::to_owned)
-                .collect();
-            if test.missing_languages.is_empty() {
-                test.load_error = engine.probe(languages).err();
-            }
-        }
-        if test.passed() {
-            let mut sets = vec![languages];
-            if languages != MACHINE_PRINT {
-                sets.push(MACHINE_PRINT);
-            }
-            if let Err(e) = engine.use_library(&sets) {
-                tracing::warn!(error = %e, "in-process OCR unavailable: running tesseract per pass");
-            }
-        } else {
-            tracing::warn!(
-                ?test,
-                "OCR self-test failed: documents needing text go to review"
-            );
-        }
+        let reader = Self::lazy(program, languages);
+        reader.loaded();
+        reader
+    }
+
+    /// [`Reader::with_languages`], but the self-test and model loading wait
+    /// for the first document that needs text. The self-test: the binary
+    /// answers `--list-langs`, every language is installed, and the
+    /// combination loads without a "Failed loading language" error. A
+    /// failed self-test leaves the reader unavailable rather than silently
+    /// reading Cyrillic as junk.
+    pub fn lazy(program: &str, languages: &str) -> Self {
         Self {
-            engine: test.passed().then_some(engine),
+            program: program.to_owned(),
             languages: languages.to_owned(),
-            self_test: test,
+            loaded: Default::default(),
         }
+    }
+
+    fn loaded(&self) -> &Loaded {
+        self.loaded
+            .get_or_init(|| load(&self.program, &self.languages))
+    }
+
+    /// The engine, loading it first if this reader is lazy; `None` when the
+    /// self-test failed.
+    fn engine(&self) -> Option<&Engine> {
+        self.loaded().engine.as_ref()
     }
 
     pub fn is_available(&self) -> bool {
-        self.engine.is_some()
+        self.engine().is_some()
     }
 
     pub fn self_test(&self) -> &SelfTest {
-        &self.self_test
+        &self.loaded().self_test
     }
 
     /// Reads the fields `request.kind` needs from the upright image and
     /// adds them, and any reasons, to `report`.
     pub fn read(&self, image: &RgbImage, request: &CheckRequest, report: &mut Report) {
-        let Some(engine) = &self.engine else {
+        // Identity documents need OCR only when an MRZ-like zone is found:
+        // their pipeline asks for the engine then (see `Context::engine`).
+        if request.kind != DocumentKind::Identity && self.engine().is_none() {
             report.push(Reason::new(ReasonCode::OcrUnavailable, request.locale));
             return;
-        };
+        }
         if image.width() < 8 || image.height() < 8 {
             return;
         }
         let ctx = pipeline::Context {
-            engine,
+            reader: self,
             languages: &self.languages,
             image,
             request,
@@ -159,6 +160,45 @@ impl Reader {
             DocumentKind::Card => pipeline::read_card(&ctx, report),
             DocumentKind::Identity => pipeline::read_identity(&ctx, report),
         }
+    }
+}
+
+/// Runs the self-test and, when it passes, loads the models in-process.
+fn load(program: &str, languages: &str) -> Loaded {
+    let mut engine = Engine::new(program);
+    let mut test = SelfTest {
+        engine_found: false,
+        missing_languages: Vec::new(),
+        load_error: None,
+    };
+    if let Some(installed) = engine.list_languages() {
+        test.engine_found = true;
+        test.missing_languages = languages
+            .split('+')
+            .filter(|l| !installed.iter().any(|i| i == l))
+            .map(str::to_owned)
+            .collect();
+        if test.missing_languages.is_empty() {
+            test.load_error = engine.probe(languages).err();
+        }
+    }
+    if test.passed() {
+        let mut sets = vec![languages];
+        if languages != MACHINE_PRINT {
+            sets.push(MACHINE_PRINT);
+        }
+        if let Err(e) = engine.use_library(&sets) {
+            tracing::warn!(error = %e, "in-process OCR unavailable: running tesseract per pass");
+        }
+    } else {
+        tracing::warn!(
+            ?test,
+            "OCR self-test failed: documents needing text go to review"
+        );
+    }
+    Loaded {
+        engine: test.passed().then_some(engine),
+        self_test: test,
     }
 }
 

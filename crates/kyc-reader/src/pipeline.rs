@@ -17,10 +17,17 @@ mod identity;
 pub use identity::read_identity;
 
 pub struct Context<'a> {
-    pub engine: &'a Engine,
+    pub reader: &'a crate::Reader,
     pub languages: &'a str,
     pub image: &'a RgbImage,
     pub request: &'a CheckRequest,
+}
+
+impl Context<'_> {
+    /// The OCR engine, loaded on first use; `None` when OCR is unavailable.
+    pub fn engine(&self) -> Option<&Engine> {
+        self.reader.engine()
+    }
 }
 
 fn location_value(loc: FieldLocation) -> Value {
@@ -38,7 +45,10 @@ fn recognise(ctx: &Context<'_>, image: &GrayImage, pass: &Pass<'_>) -> Vec<Line>
         );
         return Vec::new();
     }
-    match ctx.engine.recognise(image, pass) {
+    let Some(engine) = ctx.engine() else {
+        return Vec::new();
+    };
+    match engine.recognise(image, pass) {
         Ok(lines) => lines,
         Err(e) => {
             tracing::warn!(error = %e, "OCR pass failed");

@@ -56,6 +56,10 @@ pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
         report.extracted.extra.insert("mrz".into(), Value::Null);
         return;
     }
+    if ctx.engine().is_none() {
+        report.push(Reason::new(ReasonCode::OcrUnavailable, ctx.request.locale));
+        return;
+    }
     let prepared = Prepared::new(ctx.image, corners.as_ref(), |w, _| {
         READING_WIDTH / w.max(1.0)
     });
