@@ -144,20 +144,21 @@ pub fn warp(image: &RgbImage, corners: &Corners, max_long: f64) -> Option<Region
 }
 
 /// The colour at (`x`, `y`), both non-negative and inside the image,
-/// interpolated between the four nearest pixels and rounded, into `out`.
+/// interpolated between the four nearest pixels, into `out`. Weights are
+/// in 1/256ths (integer arithmetic, at most one grey level from the exact
+/// interpolation).
 fn bilinear_into(src: &[u8], width: usize, height: usize, x: f64, y: f64, out: &mut [u8]) {
     // Non-negative: truncation is the floor.
     let (x0, y0) = (x as usize, y as usize);
     let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
-    let (fx, fy) = (x - x0 as f64, y - y0 as f64);
+    let fx = ((x - x0 as f64) * 256.0) as u32;
+    let fy = ((y - y0 as f64) * 256.0) as u32;
     let (r0, r1) = (y0 * width, y1 * width);
     let (a, b, c, d) = ((r0 + x0) * 3, (r0 + x1) * 3, (r1 + x0) * 3, (r1 + x1) * 3);
     for i in 0..3 {
-        let top = f64::from(src[a + i]) * (1.0 - fx) + f64::from(src[b + i]) * fx;
-        let bottom = f64::from(src[c + i]) * (1.0 - fx) + f64::from(src[d + i]) * fx;
-        // Non-negative: adding a half and truncating rounds half up, as
-        // `round` does here, without a call into libm.
-        out[i] = (top * (1.0 - fy) + bottom * fy + 0.5) as u8;
+        let top = u32::from(src[a + i]) * (256 - fx) + u32::from(src[b + i]) * fx;
+        let bottom = u32::from(src[c + i]) * (256 - fx) + u32::from(src[d + i]) * fx;
+        out[i] = ((top * (256 - fy) + bottom * fy + (1 << 15)) >> 16) as u8;
     }
 }
 

@@ -76,7 +76,8 @@ fn exposure(luma: &[f32], valid: &[bool]) -> (f64, [f64; 3], f64, f64) {
     let mut hist = [0u64; 256];
     let mut sum = 0.0f64;
     for (&l, _) in luma.iter().zip(valid).filter(|(_, &v)| v) {
-        hist[(l.round() as usize).min(255)] += 1;
+        // Non-negative: adding a half and truncating is `round`, inlined.
+        hist[((l + 0.5) as usize).min(255)] += 1;
         sum += f64::from(l);
     }
     let n: u64 = hist.iter().sum();
@@ -104,140 +105,150 @@ fn exposure(luma: &[f32], valid: &[bool]) -> (f64, [f64; 3], f64, f64) {
     )
 }
 
-/// Rows (`horizontal`) or columns of a row-major `width` x `height` plane,
-/// walked alike: `at(line, k)` is the k-th pixel of the line.
-#[derive(Clone, Copy)]
-struct Axis {
-    width: usize,
-    height: usize,
-    horizontal: bool,
-}
-
-impl Axis {
-    /// Pixels along one line.
-    fn len(self) -> usize {
-        if self.horizontal {
-            self.width
-        } else {
-            self.height
-        }
-    }
-
-    /// How many lines there are.
-    fn lines(self) -> usize {
-        if self.horizontal {
-            self.height
-        } else {
-            self.width
-        }
-    }
-
-    fn at(self, line: usize, k: usize) -> usize {
-        if self.horizontal {
-            line * self.width + k
-        } else {
-            k * self.width + line
-        }
-    }
-}
-
 /// Crete, Dolmiere, Ladret, Nicolas (2007), "The blur effect": compares the
 /// image with a copy blurred along each axis by a 9-tap box; a sharp image
 /// loses much of its neighbour-difference energy, a blurred one little.
+///
+/// Both axes are walked row by row (columns keep their running sums side
+/// by side), so the plane is read in memory order: walking down each column
+/// cost as much as the rest of the quality measures together.
 fn blur_effect(luma: &[f32], valid: &[bool], width: usize) -> f64 {
     if width < 12 || luma.len() < width * 12 {
         return 1.0;
     }
     let height = luma.len() / width;
-    let axis = |horizontal: bool| {
-        let axis = Axis {
-            width,
-            height,
-            horizontal,
-        };
-        let (len, lines) = (axis.len(), axis.lines());
-        let at = |line: usize, k: usize| axis.at(line, k);
-        let (mut s_f, mut s_v) = (0.0f64, 0.0f64);
-        let mut boxed = vec![0.0f32; len];
-        for line in 0..lines {
-            // Centred 9-tap box by a running sum; the first and last 4 stay 0.
-            let mut acc: f32 = (0..9).map(|k| luma[at(line, k)]).sum();
-            boxed[4] = acc / 9.0;
-            for k in 5..len - 4 {
-                acc += luma[at(line, k + 4)] - luma[at(line, k - 5)];
-                boxed[k] = acc / 9.0;
-            }
-            for k in 5..len - 4 {
-                let (i, j) = (at(line, k), at(line, k - 1));
-                if !(valid[i] && valid[j]) {
-                    continue;
-                }
-                let d_f = (luma[i] - luma[j]).abs();
-                let d_b = (boxed[k] - boxed[k - 1]).abs();
-                s_f += f64::from(d_f);
-                s_v += f64::from((d_f - d_b).max(0.0));
-            }
-        }
+    let ratio = |(s_f, s_v): (f64, f64)| {
         if s_f <= f64::EPSILON {
             1.0
         } else {
             (s_f - s_v) / s_f
         }
     };
-    axis(true).max(axis(false))
+    // Adds one neighbour pair: its own difference and the boxed copy's.
+    let add = |sums: &mut (f64, f64), i: usize, j: usize, b: f32, b_prev: f32| {
+        if valid[i] && valid[j] {
+            let d_f = (luma[i] - luma[j]).abs();
+            let d_b = (b - b_prev).abs();
+            sums.0 += f64::from(d_f);
+            sums.1 += f64::from((d_f - d_b).max(0.0));
+        }
+    };
+    let mut rows = (0.0f64, 0.0f64);
+    let mut boxed = vec![0.0f32; width];
+    for (y, line) in luma.chunks_exact(width).enumerate() {
+        // Centred 9-tap box by a running sum; the first and last 4 stay 0.
+        let mut acc: f32 = line[..9].iter().sum();
+        boxed[4] = acc / 9.0;
+        for k in 5..width - 4 {
+            acc += line[k + 4] - line[k - 5];
+            boxed[k] = acc / 9.0;
+        }
+        let start = y * width;
+        for k in 5..width - 4 {
+            add(&mut rows, start + k, start + k - 1, boxed[k], boxed[k - 1]);
+        }
+    }
+    // Columns: one running sum per column, advanced a row at a time.
+    let mut cols = (0.0f64, 0.0f64);
+    let mut acc = vec![0.0f32; width];
+    for y in 0..9 {
+        for (a, &v) in acc.iter_mut().zip(&luma[y * width..(y + 1) * width]) {
+            *a += v;
+        }
+    }
+    let mut prev: Vec<f32> = acc.iter().map(|a| a / 9.0).collect();
+    let mut cur = vec![0.0f32; width];
+    for k in 5..height - 4 {
+        let (ahead, behind) = ((k + 4) * width, (k - 5) * width);
+        for x in 0..width {
+            acc[x] += luma[ahead + x] - luma[behind + x];
+            cur[x] = acc[x] / 9.0;
+            add(
+                &mut cols,
+                k * width + x,
+                (k - 1) * width + x,
+                cur[x],
+                prev[x],
+            );
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    ratio(rows).max(ratio(cols))
+}
+
+/// A monotone intensity run being followed along a row or a column.
+#[derive(Debug, Clone, Copy, Default)]
+struct Run {
+    sign: i8,
+    len: usize,
+    rise: f32,
+}
+
+impl Run {
+    /// Takes the next step `g`; a run that ends having climbed at least 40
+    /// grey levels adds its rise-weighted length to `sums`.
+    fn step(&mut self, g: f32, sums: &mut (f64, f64)) {
+        let s = if g > 1.0 {
+            1
+        } else if g < -1.0 {
+            -1
+        } else {
+            0
+        };
+        if s != 0 && s == self.sign {
+            self.len += 1;
+            self.rise += g.abs();
+            return;
+        }
+        if self.sign != 0 && self.rise >= 40.0 {
+            sums.0 += f64::from(self.rise) * self.len as f64;
+            sums.1 += f64::from(self.rise);
+        }
+        *self = Run {
+            sign: s,
+            len: 1,
+            rise: g.abs(),
+        };
+    }
 }
 
 /// The rise-weighted mean length of monotone intensity runs that climb at
-/// least 40 grey levels, along rows and along columns; the larger of the two.
+/// least 40 grey levels, along rows and along columns; the larger of the
+/// two. Columns are followed side by side, a row at a time (memory order).
 fn edge_width(luma: &[f32], valid: &[bool], width: usize) -> f64 {
     if width < 4 || luma.len() < width * 4 {
         return 0.0;
     }
     let height = luma.len() / width;
-    let axis = |horizontal: bool| {
-        let axis = Axis {
-            width,
-            height,
-            horizontal,
-        };
-        let (len, lines) = (axis.len(), axis.lines());
-        let at = |line: usize, k: usize| axis.at(line, k);
-        let (mut weighted, mut total) = (0.0f64, 0.0f64);
-        for line in 0..lines {
-            let (mut sign, mut run, mut rise) = (0i8, 0usize, 0.0f32);
-            for k in 1..len {
-                let (i, j) = (at(line, k), at(line, k - 1));
-                let g = if valid[i] && valid[j] {
-                    luma[i] - luma[j]
-                } else {
-                    0.0
-                };
-                let s = if g > 1.0 {
-                    1
-                } else if g < -1.0 {
-                    -1
-                } else {
-                    0
-                };
-                if s != 0 && s == sign {
-                    run += 1;
-                    rise += g.abs();
-                    continue;
-                }
-                if sign != 0 && rise >= 40.0 {
-                    weighted += f64::from(rise) * run as f64;
-                    total += f64::from(rise);
-                }
-                (sign, run, rise) = (s, 1, g.abs());
-            }
+    let step = |i: usize, j: usize| {
+        if valid[i] && valid[j] {
+            luma[i] - luma[j]
+        } else {
+            0.0
         }
+    };
+    let mean = |(weighted, total): (f64, f64)| {
         if total > 0.0 {
             weighted / total
         } else {
             0.0
         }
     };
-    axis(true).max(axis(false))
+    let mut rows = (0.0f64, 0.0f64);
+    for y in 0..height {
+        let mut run = Run::default();
+        for x in 1..width {
+            run.step(step(y * width + x, y * width + x - 1), &mut rows);
+        }
+    }
+    let mut cols = (0.0f64, 0.0f64);
+    let mut runs = vec![Run::default(); width];
+    for y in 1..height {
+        for (x, run) in runs.iter_mut().enumerate() {
+            run.step(step(y * width + x, (y - 1) * width + x), &mut cols);
+        }
+    }
+    mean(rows).max(mean(cols))
 }
 
 /// Hasler and Süsstrunk (2003), on the opponent axes rg = R-G and

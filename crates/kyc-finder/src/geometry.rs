@@ -10,17 +10,29 @@ use crate::Point;
 pub struct Line {
     pub theta: f64,
     pub rho: f64,
+    /// (cos θ, sin θ), computed once: the quad search asks for them for
+    /// every candidate pair of sides.
+    normal: Point,
 }
 
 impl Line {
+    pub fn new(theta: f64, rho: f64) -> Line {
+        let (sin, cos) = theta.sin_cos();
+        Line {
+            theta,
+            rho,
+            normal: [cos, sin],
+        }
+    }
+
     /// Unit normal (cos θ, sin θ).
     pub fn normal(&self) -> Point {
-        [self.theta.cos(), self.theta.sin()]
+        self.normal
     }
 
     /// Unit direction along the line, (−sin θ, cos θ).
     pub fn direction(&self) -> Point {
-        [-self.theta.sin(), self.theta.cos()]
+        [-self.normal[1], self.normal[0]]
     }
 
     /// The foot of the perpendicular from the origin: where `t = 0`.
@@ -57,11 +69,8 @@ impl Line {
         if theta >= std::f64::consts::PI {
             theta -= std::f64::consts::PI;
         }
-        let (nx, ny) = (theta.cos(), theta.sin());
-        Some(Line {
-            theta,
-            rho: a[0] * nx + a[1] * ny,
-        })
+        let (ny, nx) = theta.sin_cos();
+        Some(Line::new(theta, a[0] * nx + a[1] * ny))
     }
 
     /// Parameter range `[t0, t1]` of the part of the line inside the box
@@ -95,8 +104,8 @@ pub fn angle_between(a: &Line, b: &Line) -> f64 {
 
 /// Where two lines cross; `None` when they are (nearly) parallel.
 pub fn intersect(a: &Line, b: &Line) -> Option<Point> {
-    let (c1, s1) = (a.theta.cos(), a.theta.sin());
-    let (c2, s2) = (b.theta.cos(), b.theta.sin());
+    let [c1, s1] = a.normal;
+    let [c2, s2] = b.normal;
     let det = c1 * s2 - s1 * c2;
     if det.abs() < 1e-6 {
         return None;

@@ -15,7 +15,8 @@ impl Plane {
     pub fn sample(&self, x: f64, y: f64) -> f32 {
         let xf = x.clamp(0.0, (self.w - 1) as f64);
         let yf = y.clamp(0.0, (self.h - 1) as f64);
-        let (x0, y0) = (xf.floor() as usize, yf.floor() as usize);
+        // Clamped to be non-negative: truncation is the floor.
+        let (x0, y0) = (xf as usize, yf as usize);
         let (x1, y1) = ((x0 + 1).min(self.w - 1), (y0 + 1).min(self.h - 1));
         let (fx, fy) = ((xf - x0 as f64) as f32, (yf - y0 as f64) as f32);
         let p = |x: usize, y: usize| self.px[y * self.w + x];

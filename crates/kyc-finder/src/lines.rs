@@ -145,10 +145,10 @@ pub(crate) fn find_lines(
         if lines.len() >= max_lines {
             break;
         }
-        let line = Line {
-            theta: b as f64 * std::f64::consts::PI / THETA_BINS as f64,
-            rho: r as f64 - diag as f64,
-        };
+        let line = Line::new(
+            b as f64 * std::f64::consts::PI / THETA_BINS as f64,
+            r as f64 - diag as f64,
+        );
         if lines
             .iter()
             .any(|l| near_duplicate(&l.line, &line, w as f64, h as f64))
@@ -162,22 +162,10 @@ pub(crate) fn find_lines(
     let (wf, hf) = ((w - 1) as f64, (h - 1) as f64);
     let half_pi = std::f64::consts::FRAC_PI_2;
     for line in [
-        Line {
-            theta: 0.0,
-            rho: 0.0,
-        },
-        Line {
-            theta: 0.0,
-            rho: wf,
-        },
-        Line {
-            theta: half_pi,
-            rho: 0.0,
-        },
-        Line {
-            theta: half_pi,
-            rho: hf,
-        },
+        Line::new(0.0, 0.0),
+        Line::new(0.0, wf),
+        Line::new(half_pi, 0.0),
+        Line::new(half_pi, hf),
     ] {
         if let Some(sl) = profile(g, line, f32::INFINITY, true) {
             lines.push(sl);

@@ -38,78 +38,83 @@ impl Glyph {
 pub fn ink_mask(gray: &GrayImage, light_text: bool, window: u32, k: i32) -> GrayImage {
     let (w, h) = gray.dimensions();
     let (wu, hu) = (w as usize, h as usize);
-    let mut integral = vec![0u64; (wu + 1) * (hu + 1)];
+    let px = gray.as_raw();
+    let stride = wu + 1;
+    let mut integral = vec![0u64; stride * (hu + 1)];
     for y in 0..hu {
         let mut row = 0u64;
-        for x in 0..wu {
-            row += u64::from(gray.get_pixel(x as u32, y as u32)[0]);
-            integral[(y + 1) * (wu + 1) + x + 1] = integral[y * (wu + 1) + x + 1] + row;
+        let (above, here) = integral[y * stride..(y + 2) * stride].split_at_mut(stride);
+        for (x, &v) in px[y * wu..(y + 1) * wu].iter().enumerate() {
+            row += u64::from(v);
+            here[x + 1] = above[x + 1] + row;
         }
     }
     let r = (window / 2).max(1) as usize;
-    let mut out = GrayImage::new(w, h);
+    let k = i64::from(k);
+    let mut out = vec![0u8; wu * hu];
     for y in 0..hu {
         let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(hu));
-        for x in 0..wu {
+        let (top, bottom) = (&integral[y0 * stride..], &integral[y1 * stride..]);
+        let line = &px[y * wu..(y + 1) * wu];
+        for (x, (o, &p)) in out[y * wu..(y + 1) * wu].iter_mut().zip(line).enumerate() {
             let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(wu));
-            let sum = integral[y1 * (wu + 1) + x1] + integral[y0 * (wu + 1) + x0]
-                - integral[y0 * (wu + 1) + x1]
-                - integral[y1 * (wu + 1) + x0];
-            let mean = (sum / ((x1 - x0) * (y1 - y0)) as u64) as i32;
-            let p = i32::from(gray.get_pixel(x as u32, y as u32)[0]);
+            let sum = bottom[x1] + top[x0] - top[x1] - bottom[x0];
+            let area = ((x1 - x0) * (y1 - y0)) as i64;
+            let (sum, p) = (sum as i64, i64::from(p));
+            // `p` against the floored mean `sum / area`, without dividing:
+            // p < mean - k  <=>  (p + k + 1) * area <= sum, and
+            // p > mean + k  <=>  sum < (p - k) * area (for p - k >= 1).
             let ink = if light_text {
-                p > mean + k
+                p - k >= 1 && sum < (p - k) * area
             } else {
-                p < mean - k
+                (p + k + 1) * area <= sum
             };
             if ink {
-                out.put_pixel(x as u32, y as u32, Luma([255]));
+                *o = 255;
             }
         }
     }
-    out
+    GrayImage::from_raw(w, h, out).expect("w x h bytes")
 }
 
 /// 8-connected components of the ink (non-zero) pixels.
 pub fn components(mask: &GrayImage) -> Vec<Glyph> {
     let (w, h) = mask.dimensions();
-    let mut seen = vec![false; (w as usize) * (h as usize)];
-    let idx = |x: u32, y: u32| (y as usize) * (w as usize) + x as usize;
+    let (wu, hu) = (w as usize, h as usize);
+    // Ink not yet taken into a component; taking a pixel clears it.
+    let mut ink: Vec<bool> = mask.as_raw().iter().map(|&v| v != 0).collect();
     let mut out = Vec::new();
-    let mut stack = Vec::new();
-    for sy in 0..h {
-        for sx in 0..w {
-            if seen[idx(sx, sy)] || mask.get_pixel(sx, sy)[0] == 0 {
-                continue;
-            }
-            seen[idx(sx, sy)] = true;
-            stack.push((sx, sy));
-            let (mut x0, mut y0, mut x1, mut y1, mut area) = (sx, sy, sx, sy, 0u32);
-            while let Some((x, y)) = stack.pop() {
-                area += 1;
-                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
-                for dy in -1i64..=1 {
-                    for dx in -1i64..=1 {
-                        let (nx, ny) = (i64::from(x) + dx, i64::from(y) + dy);
-                        if nx < 0 || ny < 0 || nx >= i64::from(w) || ny >= i64::from(h) {
-                            continue;
-                        }
-                        let (nx, ny) = (nx as u32, ny as u32);
-                        if !seen[idx(nx, ny)] && mask.get_pixel(nx, ny)[0] != 0 {
-                            seen[idx(nx, ny)] = true;
-                            stack.push((nx, ny));
-                        }
+    let mut stack: Vec<usize> = Vec::new();
+    for start in 0..ink.len() {
+        if !ink[start] {
+            continue;
+        }
+        ink[start] = false;
+        stack.push(start);
+        let (sx, sy) = ((start % wu) as u32, (start / wu) as u32);
+        let (mut x0, mut y0, mut x1, mut y1, mut area) = (sx, sy, sx, sy, 0u32);
+        while let Some(i) = stack.pop() {
+            let (x, y) = (i % wu, i / wu);
+            area += 1;
+            let (xu, yu) = (x as u32, y as u32);
+            (x0, y0, x1, y1) = (x0.min(xu), y0.min(yu), x1.max(xu), y1.max(yu));
+            for ny in y.saturating_sub(1)..(y + 2).min(hu) {
+                for nx in x.saturating_sub(1)..(x + 2).min(wu) {
+                    let j = ny * wu + nx;
+                    if ink[j] {
+                        ink[j] = false;
+                        stack.push(j);
                     }
                 }
             }
-            out.push(Glyph {
-                x: x0,
-                y: y0,
-                w: x1 - x0 + 1,
-                h: y1 - y0 + 1,
-                area,
-            });
         }
+        out.push(Glyph {
+            x: x0,
+            y: y0,
+            w: x1 - x0 + 1,
+            h: y1 - y0 + 1,
+            area,
+        });
     }
     out
 }
