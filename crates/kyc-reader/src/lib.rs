@@ -230,4 +230,27 @@ mod tests {
         assert!(report.has(ReasonCode::OcrUnavailable));
         assert_eq!(report.verdict, kyc_core::Verdict::Review);
     }
+
+    #[test]
+    fn a_lazy_reader_loads_only_for_a_document_that_needs_text() {
+        let reader = Reader::for_kind("/nonexistent/tesseract", DocumentKind::Identity);
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        // A blank identity photo has no MRZ-like zone: no OCR, no load.
+        let request = CheckRequest::new(DocumentKind::Identity, day);
+        let mut report = Report::new(DocumentKind::Identity);
+        reader.read(
+            &RgbImage::from_pixel(400, 300, image::Rgb([240, 240, 240])),
+            &request,
+            &mut report,
+        );
+        assert!(reader.loaded.get().is_none(), "loaded with nothing to read");
+        assert!(!report.has(ReasonCode::OcrUnavailable));
+        // A card always needs text: the self-test runs then, and fails here.
+        let request = CheckRequest::new(DocumentKind::Card, day);
+        let mut report = Report::new(DocumentKind::Card);
+        reader.read(&RgbImage::new(32, 32), &request, &mut report);
+        assert!(reader.loaded.get().is_some());
+        assert!(report.has(ReasonCode::OcrUnavailable));
+        assert!(!reader.self_test().engine_found);
+    }
 }
