@@ -48,7 +48,17 @@ fn recognise(ctx: &Context<'_>, image: &GrayImage, pass: &Pass<'_>) -> Vec<Line>
     let Some(engine) = ctx.engine() else {
         return Vec::new();
     };
-    match engine.recognise(image, pass) {
+    let started = std::time::Instant::now();
+    let result = engine.recognise(image, pass);
+    tracing::debug!(
+        psm = pass.psm,
+        languages = pass.languages,
+        width = image.width(),
+        height = image.height(),
+        ms = started.elapsed().as_millis() as u64,
+        "OCR pass"
+    );
+    match result {
         Ok(lines) => lines,
         Err(e) => {
             tracing::warn!(error = %e, "OCR pass failed");
@@ -57,9 +67,9 @@ fn recognise(ctx: &Context<'_>, image: &GrayImage, pass: &Pass<'_>) -> Vec<Line>
     }
 }
 
-/// Proofs of address: one full-page pass in every bill language, the
-/// lines that look like dates but did not parse re-read larger (see
-/// `address`), then the labelled issue date and the three-month rule.
+/// Proofs of address: a quick first look (the page in `eng`, its date rows
+/// in every bill language, see `address::first_look`), else the page read
+/// whole in every language; then the three-month rule.
 pub fn read_address(ctx: &Context<'_>, report: &mut Report) {
     // Bills photographed whole are 1–4k px tall; text reads best with the
     // long side between 1600 and 3000 (about 200–300 dpi for A4).
@@ -69,44 +79,14 @@ pub fn read_address(ctx: &Context<'_>, report: &mut Report) {
         let long = w.max(h).max(1.0);
         long.clamp(1600.0, 3000.0) / long
     });
-    let pass = Pass {
-        languages: ctx.languages,
-        psm: 3,
-        whitelist: "",
-    };
-    let mut lines = recognise(ctx, &prepared.image, &pass);
+    let page = &prepared.image;
     let locale = ctx.request.locale;
     let as_of = ctx.request.as_of;
     let window = crate::issue::window(as_of);
-    address::reread_date_lines(ctx, &prepared.image, &mut lines, window);
-
-    // A date read on the page is kept, unless it is implausible for a
-    // proof of address (future, or years old) and two close re-reads agree
-    // on a plausible one (`2017` read as `2011` on the page). The re-reads
-    // use one model on one crop, so they can share a misreading: they do
-    // not overrule a plausible page reading.
-    let mut found = choose_issue_date(&lines, Some(as_of)).map(|mut f| {
-        if !plausible(f.date, as_of) {
-            let settled = address::settle(ctx, &prepared.image, f.bbox, f.date, window);
-            if let Some(d) = settled.filter(|&d| plausible(d, as_of)) {
-                f.date = d;
-            }
-        }
-        f
-    });
-    if found.is_none() {
-        // Faint print (thermal receipts, coloured paper): one more page
-        // pass on the flattened page; a date read there counts only when
-        // two of three readings agree.
-        let flat = address::flatten(&prepared.image);
-        let mut lines = recognise(ctx, &flat, &pass);
-        address::reread_date_lines(ctx, &flat, &mut lines, window);
-        found = choose_issue_date(&lines, Some(as_of)).and_then(|mut f| {
-            f.date = address::settle(ctx, &flat, f.bbox, f.date, window)?;
-            Some(f)
-        });
-        tracing::debug!(found = found.is_some(), "flattened page pass");
-    }
+    let found = address::first_look(ctx, page, as_of, window)
+        .or_else(|| read_whole_page(ctx, page, as_of, window))
+        // Faint print (thermal receipts, dot-matrix, coloured paper).
+        .or_else(|| address::read_faint(ctx, page, as_of, window));
     let Some(found) = found else {
         report.push(Reason::new(ReasonCode::IssueDateNotFound, locale));
         return;
@@ -122,6 +102,39 @@ pub fn read_address(ctx: &Context<'_>, report: &mut Report) {
         Age::TooOld => report.push(Reason::new(ReasonCode::AddressDocumentTooOld, locale)),
         Age::InFuture => report.push(Reason::new(ReasonCode::IssueDateInFuture, locale)),
     }
+}
+
+/// The page read whole in every language: one pass, the lines that look
+/// like dates re-read larger, the labelled date chosen and, when it is
+/// implausible, settled by close re-reads.
+fn read_whole_page(
+    ctx: &Context<'_>,
+    page: &GrayImage,
+    as_of: chrono::NaiveDate,
+    window: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
+) -> Option<crate::issue::IssueDate> {
+    let pass = Pass {
+        languages: ctx.languages,
+        psm: 3,
+        whitelist: "",
+    };
+    let mut lines = recognise(ctx, page, &pass);
+    address::reread_date_lines(ctx, page, &mut lines, window);
+
+    // A date read on the page is kept, unless it is implausible for a
+    // proof of address (future, or years old) and two close re-reads agree
+    // on a plausible one (`2017` read as `2011` on the page). The re-reads
+    // use one model on one crop, so they can share a misreading: they do
+    // not overrule a plausible page reading.
+    choose_issue_date(&lines, Some(as_of)).map(|mut f| {
+        if !plausible(f.date, as_of) {
+            let settled = address::settle(ctx, page, f.bbox, f.date, window);
+            if let Some(d) = settled.filter(|&d| plausible(d, as_of)) {
+                f.date = d;
+            }
+        }
+        f
+    })
 }
 
 /// Payment cards: the card flattened to ID-1 at ~300 dpi (1012x638), the

@@ -50,6 +50,8 @@ fn month_names_in_five_languages_with_and_without_diacritics() {
     ] {
         assert_eq!(dates(text), vec![d], "{text}");
     }
+    // OCR reads the dotless `ı` of `-cı il` as `1`.
+    assert_eq!(dates("2026-c1 il 1 yanvar"), vec![day(2026, 1, 1)]);
     assert_eq!(dates("3 Kasım 2026"), vec![day(2026, 11, 3)]);
     assert_eq!(dates("3 Kasim 2026"), vec![day(2026, 11, 3)]);
     assert_eq!(dates("1 Şubat 2026"), vec![day(2026, 2, 1)]);

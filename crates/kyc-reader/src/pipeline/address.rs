@@ -1,5 +1,7 @@
-//! Second looks at the lines of a proof of address that look like a date
-//! but did not read as one (`14/4ur/2017`, `Date : 04-00-/ 553,52`).
+//! Reading a proof of address: a quick first look (the page in `eng`,
+//! then only its date rows in every language, see `bands`), and second
+//! looks at the lines that look like a date but did not read as one
+//! (`14/4ur/2017`, `Date : 04-00-/ 553,52`).
 //!
 //! The full-page pass reads small receipt print at whatever size the page
 //! has; a line re-read alone, scaled to large glyphs, as one line (psm 7)
@@ -13,7 +15,136 @@ use image::GrayImage;
 use super::{recognise, Context};
 use crate::dates::{find_dates, looks_like_date};
 use crate::engine::{Line, Pass, Word};
+use crate::issue::{choose_issue_date, plausible, IssueDate};
 use crate::prep::{crop_for_ocr, resize_to};
+use crate::MACHINE_PRINT;
+
+mod bands;
+mod faint;
+
+pub use faint::read_faint;
+
+/// Rows of paper between two bands on a stack: about a line at the page
+/// scale read (long side 1600–3000 px), so Tesseract keeps them apart.
+const STACK_GAP: u32 = 24;
+
+/// One quick reading of a page: its lines (the `eng` page with the date
+/// rows replaced by their reading in every language), the date chosen on
+/// them, and the date the `eng` page alone chose.
+#[derive(Debug)]
+pub struct Look {
+    pub lines: Vec<Line>,
+    pub chosen: Option<IssueDate>,
+    pub eng: Option<IssueDate>,
+}
+
+/// The page in `eng` alone, then the rows that may hold a date, with their
+/// label rows, in every language (`bands`), and the date-like lines among
+/// them re-read larger. `None` when no row may hold a date.
+pub fn look(
+    ctx: &Context<'_>,
+    page: &GrayImage,
+    as_of: NaiveDate,
+    window: Option<(NaiveDate, NaiveDate)>,
+) -> Option<Look> {
+    let quick = Pass {
+        languages: MACHINE_PRINT,
+        psm: 3,
+        whitelist: "",
+    };
+    let first = recognise(ctx, page, &quick);
+    let bands = bands::date_bands(&first, window, page.height());
+    let stack = bands::Stack::new(page, &bands, STACK_GAP)?;
+    let every = Pass {
+        languages: ctx.languages,
+        psm: 3,
+        whitelist: "",
+    };
+    let again = stack.to_page(recognise(ctx, &stack.image, &every));
+    let mut lines = bands::merge(&first, &bands, again);
+    reread_date_lines(ctx, page, &mut lines, window);
+    let chosen = choose_issue_date(&lines, Some(as_of));
+    let eng = choose_issue_date(&first, Some(as_of));
+    Some(Look { lines, chosen, eng })
+}
+
+/// The issue date read the cheap way (`look`), when two readings back it
+/// up: accepted when it is plausible and the `eng` page chose the same
+/// date, or a close re-read of the date's own words finds it again.
+/// `None` sends the page to the full reading: nothing found, an
+/// implausible date, a date labelled as another kind (a due date or a
+/// period's end wins only when the issue date was not read at all), or
+/// no confirmation. A reader whose only language is
+/// `eng` reads the page whole at once instead.
+pub fn first_look(
+    ctx: &Context<'_>,
+    page: &GrayImage,
+    as_of: NaiveDate,
+    window: Option<(NaiveDate, NaiveDate)>,
+) -> Option<IssueDate> {
+    if ctx.languages == MACHINE_PRINT {
+        return None;
+    }
+    let look = look(ctx, page, as_of, window)?;
+    let found = look
+        .chosen
+        .filter(|f| f.score >= 0 && plausible(f.date, as_of))?;
+    let settled = confirmed(ctx, page, &look.lines, found, look.eng, window)
+        .filter(|f| plausible(f.date, as_of));
+    tracing::debug!(confirmed = settled.is_some(), "first look");
+    settled
+}
+
+/// The date at the chosen place once two readings agree on it: the rows
+/// in every language (`found`), the page in `eng` when its choice is the
+/// same date or sits at the same place, and close re-reads of the date's
+/// own words at ~44 and ~66 px. A misread digit rarely repeats across
+/// readings that differ in models, crop and scale.
+fn confirmed(
+    ctx: &Context<'_>,
+    page: &GrayImage,
+    lines: &[Line],
+    found: IssueDate,
+    eng: Option<IssueDate>,
+    window: Option<(NaiveDate, NaiveDate)>,
+) -> Option<IssueDate> {
+    if eng.is_some_and(|e| e.date == found.date) {
+        return Some(found);
+    }
+    let eng_here = eng.filter(|e| overlap(e.bbox, found.bbox)).map(|e| e.date);
+    let words = words_within(lines, found.bbox);
+    if words.is_empty() {
+        return None;
+    }
+    let line = Line { words };
+    for px in [REREAD_WORD_PX, REREAD_WORD_PX * 1.5] {
+        let dates = reread_dates(ctx, page, &line, px, window);
+        if dates.contains(&found.date) {
+            return Some(found);
+        }
+        if let Some(date) = eng_here.filter(|d| dates.contains(d)) {
+            return Some(IssueDate { date, ..found });
+        }
+    }
+    None
+}
+
+/// The words of `lines` whose boxes lie inside `bbox` (x, y, w, h): a
+/// chosen date's own words.
+pub fn words_within(lines: &[Line], bbox: (u32, u32, u32, u32)) -> Vec<Word> {
+    let (x, y, w, h) = bbox;
+    lines
+        .iter()
+        .flat_map(|l| &l.words)
+        .filter(|wd| wd.x >= x && wd.y >= y && wd.x + wd.w <= x + w && wd.y + wd.h <= y + h)
+        .cloned()
+        .collect()
+}
+
+/// Whether two boxes (x, y, w, h) share any pixel.
+fn overlap(a: (u32, u32, u32, u32), b: (u32, u32, u32, u32)) -> bool {
+    a.0 < b.0 + b.2 && b.0 < a.0 + a.2 && a.1 < b.1 + b.3 && b.1 < a.1 + a.3
+}
 
 /// At most this many lines are re-read per page: each costs a psm-7
 /// pass, and a page with more date-like lines than this is a table of
@@ -71,12 +202,8 @@ fn reread(ctx: &Context<'_>, page: &GrayImage, line: &Line, word_px: f64) -> Opt
     let (cx, cy) = (x.saturating_sub(mx), y.saturating_sub(my));
     let crop = crop_for_ocr(page, cx, cy, w + 2 * mx, h + 2 * my)?;
     let scale = (word_px / word_h).clamp(1.0, 4.0);
-    let cyrillic = line
-        .text()
-        .chars()
-        .any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
     let pass = Pass {
-        languages: if cyrillic {
+        languages: if mostly_cyrillic(&line.text()) {
             ctx.languages
         } else {
             crate::MACHINE_PRINT
@@ -97,6 +224,37 @@ fn reread(ctx: &Context<'_>, page: &GrayImage, line: &Line, word_px: f64) -> Opt
         })
         .collect();
     (!words.is_empty()).then_some(words)
+}
+
+/// The dates in `window` that a re-read of `line` at `word_px` finds.
+pub fn reread_dates(
+    ctx: &Context<'_>,
+    page: &GrayImage,
+    line: &Line,
+    word_px: f64,
+    window: Option<(NaiveDate, NaiveDate)>,
+) -> Vec<NaiveDate> {
+    let Some(words) = reread(ctx, page, line, word_px) else {
+        return Vec::new();
+    };
+    let joined: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+    find_dates(&joined.join(" "))
+        .into_iter()
+        .map(|f| f.date)
+        .filter(|&d| window.is_none_or(|(lo, hi)| (lo..=hi).contains(&d)))
+        .collect()
+}
+
+/// Whether a line's letters are mostly Cyrillic: a Cyrillic line is
+/// re-read in every language, a Latin one in `eng` alone, even when a
+/// misread glyph or two came out Cyrillic (`14/4шг/2017`).
+fn mostly_cyrillic(text: &str) -> bool {
+    let cyrillic = text
+        .chars()
+        .filter(|c| ('\u{0400}'..='\u{04FF}').contains(c))
+        .count();
+    let latin = text.chars().filter(char::is_ascii_alphabetic).count();
+    cyrillic > latin
 }
 
 /// The date two of three readings agree on: `first` (from the page
@@ -121,17 +279,7 @@ pub fn settle(
         h,
     }];
     let line = Line { words };
-    let read = |px: f64| -> Vec<NaiveDate> {
-        let Some(words) = reread(ctx, page, &line, px) else {
-            return Vec::new();
-        };
-        let joined: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
-        find_dates(&joined.join(" "))
-            .into_iter()
-            .map(|f| f.date)
-            .filter(|&d| window.is_none_or(|(lo, hi)| (lo..=hi).contains(&d)))
-            .collect()
-    };
+    let read = |px: f64| reread_dates(ctx, page, &line, px, window);
     let second = read(REREAD_WORD_PX);
     if second.contains(&first) {
         return Some(first);
@@ -143,84 +291,6 @@ pub fn settle(
     second.into_iter().find(|d| third.contains(d))
 }
 
-/// Side of the window, in pixels, over which the paper's own brightness
-/// is estimated: wider than any glyph stroke at the page scale used
-/// (1600–3000 px long side), narrower than a shadow or a coloured band.
-const PAPER_WINDOW: usize = 25;
-
-/// The page with the paper flattened to white and faint print darkened:
-/// each pixel divided by the local paper brightness (a running maximum
-/// then mean over `PAPER_WINDOW`), the darkest 1 % made black, and a
-/// gamma of 2 on the rest. Thermal receipts fade to light grey that
-/// Tesseract's global threshold drops; on the flattened page it reads.
-pub fn flatten(page: &GrayImage) -> GrayImage {
-    let (w, h) = (page.width() as usize, page.height() as usize);
-    if w == 0 || h == 0 {
-        return page.clone();
-    }
-    let src: Vec<f32> = page.as_raw().iter().map(|&v| f32::from(v)).collect();
-    let paper = box_mean(&running_max(&src, w, h, PAPER_WINDOW), w, h, PAPER_WINDOW);
-    let ratio: Vec<f32> = src
-        .iter()
-        .zip(&paper)
-        .map(|(&v, &p)| (v / p.max(1.0)).min(1.0))
-        .collect();
-    let mut sorted: Vec<f32> = ratio.iter().step_by(7).copied().collect();
-    sorted.sort_by(f32::total_cmp);
-    let lo = sorted
-        .get(sorted.len() / 100)
-        .copied()
-        .unwrap_or(0.0)
-        .min(0.9);
-    let raw: Vec<u8> = ratio
-        .iter()
-        .map(|&r| {
-            let n = ((r - lo) / (1.0 - lo)).clamp(0.0, 1.0);
-            (255.0 * n * n).round() as u8
-        })
-        .collect();
-    GrayImage::from_raw(page.width(), page.height(), raw).unwrap_or_else(|| page.clone())
-}
-
-/// Maximum over a `k`x`k` window centred on each pixel (separable).
-fn running_max(src: &[f32], w: usize, h: usize, k: usize) -> Vec<f32> {
-    let r = k / 2;
-    let mut rows = vec![0.0f32; src.len()];
-    for y in 0..h {
-        let row = &src[y * w..(y + 1) * w];
-        for x in 0..w {
-            let (a, b) = (x.saturating_sub(r), (x + r + 1).min(w));
-            rows[y * w + x] = row[a..b].iter().copied().fold(0.0, f32::max);
-        }
-    }
-    let mut out = vec![0.0f32; src.len()];
-    for x in 0..w {
-        for y in 0..h {
-            let (a, b) = (y.saturating_sub(r), (y + r + 1).min(h));
-            out[y * w + x] = (a..b).map(|yy| rows[yy * w + x]).fold(0.0, f32::max);
-        }
-    }
-    out
-}
-
-/// Mean over a `k`x`k` window centred on each pixel (separable, running
-/// sums), windows clipped at the borders.
-fn box_mean(src: &[f32], w: usize, h: usize, k: usize) -> Vec<f32> {
-    let r = k / 2;
-    let pass = |src: &[f32], len: usize, count: usize, at: &dyn Fn(usize, usize) -> usize| {
-        let mut out = vec![0.0f32; src.len()];
-        for line in 0..count {
-            let mut prefix = vec![0.0f64; len + 1];
-            for i in 0..len {
-                prefix[i + 1] = prefix[i] + f64::from(src[at(line, i)]);
-            }
-            for i in 0..len {
-                let (a, b) = (i.saturating_sub(r), (i + r + 1).min(len));
-                out[at(line, i)] = ((prefix[b] - prefix[a]) / (b - a) as f64) as f32;
-            }
-        }
-        out
-    };
-    let horizontal = pass(src, w, h, &|y, x| y * w + x);
-    pass(&horizontal, h, w, &|x, y| y * w + x)
-}
+#[cfg(test)]
+#[path = "address/tests.rs"]
+mod tests;
