@@ -4,7 +4,6 @@
 
 use super::*;
 use crate::digits::{all_shapes, render, Strokes};
-use crate::engine::Engine;
 use crate::DEFAULT_LANGUAGES;
 use image::{Luma, RgbImage};
 use kyc_checker::CheckRequest;
@@ -96,12 +95,14 @@ fn receipt(paper: u8, ink: u8, pen: Pen) -> GrayImage {
     page
 }
 
-fn engine() -> Engine {
-    let mut engine = Engine::new("tesseract");
-    engine
-        .use_library(&[DEFAULT_LANGUAGES, MACHINE_PRINT])
-        .expect("Tesseract with eng rus tur kaz aze (scripts/deps.sh)");
-    engine
+fn reader() -> crate::Reader {
+    let reader = crate::Reader::with_languages("tesseract", DEFAULT_LANGUAGES);
+    assert!(
+        reader.is_available(),
+        "Tesseract with eng rus tur kaz aze (scripts/deps.sh): {:?}",
+        reader.self_test()
+    );
+    reader
 }
 
 fn as_of() -> NaiveDate {
@@ -110,14 +111,14 @@ fn as_of() -> NaiveDate {
 
 /// Runs `f` with a reading context for `page` (its RGB copy as the image).
 fn with_context<T>(page: &GrayImage, f: impl FnOnce(&Context<'_>) -> T) -> T {
-    let engine = engine();
+    let reader = reader();
     let rgb = RgbImage::from_fn(page.width(), page.height(), |x, y| {
         let v = page.get_pixel(x, y).0[0];
         image::Rgb([v, v, v])
     });
     let request = CheckRequest::new(DocumentKind::Address, as_of());
     let ctx = Context {
-        engine: &engine,
+        reader: &reader,
         languages: DEFAULT_LANGUAGES,
         image: &rgb,
         request: &request,
@@ -140,11 +141,11 @@ fn the_first_look_reads_a_clean_page_in_eng_and_its_date_row_in_every_language()
 #[test]
 fn a_reader_with_eng_alone_skips_the_first_look() {
     let page = receipt(255, 20, Pen::Solid);
-    let engine = engine();
+    let reader = reader();
     let rgb = RgbImage::from_fn(8, 8, |_, _| image::Rgb([255, 255, 255]));
     let request = CheckRequest::new(DocumentKind::Address, as_of());
     let ctx = Context {
-        engine: &engine,
+        reader: &reader,
         languages: MACHINE_PRINT,
         image: &rgb,
         request: &request,
