@@ -77,6 +77,18 @@ pub struct Pass<'a> {
     pub whitelist: &'a str,
 }
 
+impl<'a> Pass<'a> {
+    /// A whole page in `languages`: automatic segmentation (psm 3), any
+    /// character.
+    pub fn page(languages: &'a str) -> Self {
+        Pass {
+            languages,
+            psm: 3,
+            whitelist: "",
+        }
+    }
+}
+
 /// The `tesseract` binary (self-test, fallback) and, when loaded, the
 /// pool of in-process engines. Clones share the pool.
 #[derive(Debug, Clone)]

@@ -227,6 +227,11 @@ pub fn window(as_of: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
         .zip(as_of.checked_add_months(Months::new(12)))
 }
 
+/// Whether `date` lies in `window` (inclusive); no window takes any date.
+pub fn in_window(window: Option<(NaiveDate, NaiveDate)>, date: NaiveDate) -> bool {
+    window.is_none_or(|(lo, hi)| (lo..=hi).contains(&date))
+}
+
 /// Whether `date` is a plausible issue date on `as_of`: not after it and
 /// at most two years before it. Proofs of address are sent within months
 /// of issue; an older or future reading is more often a misread digit.

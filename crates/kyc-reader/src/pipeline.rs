@@ -97,7 +97,7 @@ pub fn read_address(ctx: &Context<'_>, report: &mut Report) {
         "issue_date_location".into(),
         location_value(prepared.to_source(x, y, w, h)),
     );
-    match age(found.date, ctx.request.as_of) {
+    match age(found.date, as_of) {
         Age::Fresh => {}
         Age::TooOld => report.push(Reason::new(ReasonCode::AddressDocumentTooOld, locale)),
         Age::InFuture => report.push(Reason::new(ReasonCode::IssueDateInFuture, locale)),
@@ -113,12 +113,7 @@ fn read_whole_page(
     as_of: chrono::NaiveDate,
     window: Option<(chrono::NaiveDate, chrono::NaiveDate)>,
 ) -> Option<crate::issue::IssueDate> {
-    let pass = Pass {
-        languages: ctx.languages,
-        psm: 3,
-        whitelist: "",
-    };
-    let mut lines = recognise(ctx, page, &pass);
+    let mut lines = recognise(ctx, page, &Pass::page(ctx.languages));
     address::reread_date_lines(ctx, page, &mut lines, window);
 
     // A date read on the page is kept, unless it is implausible for a

@@ -15,7 +15,7 @@ use image::GrayImage;
 use super::{recognise, Context};
 use crate::dates::{find_dates, looks_like_date};
 use crate::engine::{Line, Pass, Word};
-use crate::issue::{choose_issue_date, plausible, IssueDate};
+use crate::issue::{choose_issue_date, in_window, plausible, IssueDate};
 use crate::prep::{crop_for_ocr, resize_to};
 use crate::MACHINE_PRINT;
 
@@ -47,20 +47,10 @@ pub fn look(
     as_of: NaiveDate,
     window: Option<(NaiveDate, NaiveDate)>,
 ) -> Option<Look> {
-    let quick = Pass {
-        languages: MACHINE_PRINT,
-        psm: 3,
-        whitelist: "",
-    };
-    let first = recognise(ctx, page, &quick);
+    let first = recognise(ctx, page, &Pass::page(MACHINE_PRINT));
     let bands = bands::date_bands(&first, window, page.height());
     let stack = bands::Stack::new(page, &bands, STACK_GAP)?;
-    let every = Pass {
-        languages: ctx.languages,
-        psm: 3,
-        whitelist: "",
-    };
-    let again = stack.to_page(recognise(ctx, &stack.image, &every));
+    let again = stack.to_page(recognise(ctx, &stack.image, &Pass::page(ctx.languages)));
     let mut lines = bands::merge(&first, &bands, again);
     reread_date_lines(ctx, page, &mut lines, window);
     let chosen = choose_issue_date(&lines, Some(as_of));
@@ -163,11 +153,10 @@ pub fn reread_date_lines(
     lines: &mut [Line],
     window: Option<(NaiveDate, NaiveDate)>,
 ) {
-    let in_window = |d: NaiveDate| window.is_none_or(|(lo, hi)| (lo..=hi).contains(&d));
     let mut budget = MAX_REREADS;
     for line in lines.iter_mut() {
         let text = line.text();
-        if !looks_like_date(&text) || find_dates(&text).iter().any(|f| in_window(f.date)) {
+        if !looks_like_date(&text) || find_dates(&text).iter().any(|f| in_window(window, f.date)) {
             continue;
         }
         if budget == 0 {
@@ -178,11 +167,7 @@ pub fn reread_date_lines(
         let Some(words) = reread(ctx, page, line, REREAD_WORD_PX) else {
             continue;
         };
-        let joined: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
-        if find_dates(&joined.join(" "))
-            .iter()
-            .any(|f| in_window(f.date))
-        {
+        if !dates_read(&words, window).is_empty() {
             tracing::debug!("date line re-read gave a date");
             line.words = words;
         }
@@ -234,14 +219,16 @@ pub fn reread_dates(
     word_px: f64,
     window: Option<(NaiveDate, NaiveDate)>,
 ) -> Vec<NaiveDate> {
-    let Some(words) = reread(ctx, page, line, word_px) else {
-        return Vec::new();
-    };
+    reread(ctx, page, line, word_px).map_or_else(Vec::new, |words| dates_read(&words, window))
+}
+
+/// The dates in `window` that `words`, read as one line, hold.
+fn dates_read(words: &[Word], window: Option<(NaiveDate, NaiveDate)>) -> Vec<NaiveDate> {
     let joined: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
     find_dates(&joined.join(" "))
         .into_iter()
         .map(|f| f.date)
-        .filter(|&d| window.is_none_or(|(lo, hi)| (lo..=hi).contains(&d)))
+        .filter(|&d| in_window(window, d))
         .collect()
 }
 

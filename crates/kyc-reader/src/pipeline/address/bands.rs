@@ -16,6 +16,7 @@ use image::{GrayImage, Luma};
 
 use crate::dates::{find_dates, looks_like_date};
 use crate::engine::{Line, Word};
+use crate::issue::in_window;
 
 /// How far above a date row, in that row's word heights, the row holding
 /// its label may sit (bills print key fields as label row over value row;
@@ -32,8 +33,7 @@ const BAND_MARGIN: f64 = 0.15;
 /// date with a month name in a script the first reading does not know,
 /// `«15» октября 2026 г.` read in `eng`, still shows its year).
 pub fn may_hold_date(text: &str, window: Option<(NaiveDate, NaiveDate)>) -> bool {
-    let in_window = |d: NaiveDate| window.is_none_or(|(lo, hi)| (lo..=hi).contains(&d));
-    if find_dates(text).iter().any(|f| in_window(f.date)) || looks_like_date(text) {
+    if find_dates(text).iter().any(|f| in_window(window, f.date)) || looks_like_date(text) {
         return true;
     }
     let years = window.map_or(1950..=2099, |(lo, hi)| lo.year()..=hi.year());
