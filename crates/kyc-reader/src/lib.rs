@@ -17,6 +17,9 @@ mod pipeline;
 pub mod prep;
 pub mod zone;
 
+#[cfg(test)]
+mod testing;
+
 use image::RgbImage;
 use kyc_checker::{CheckRequest, Reason, Report};
 use kyc_core::{DocumentKind, ReasonCode};

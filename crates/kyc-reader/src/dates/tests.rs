@@ -1,8 +1,5 @@
 use super::*;
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
+use crate::testing::day;
 
 fn dates(text: &str) -> Vec<NaiveDate> {
     find_dates(text).into_iter().map(|f| f.date).collect()

@@ -1,9 +1,5 @@
 use super::*;
-use crate::engine::Word;
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
+use crate::testing::{day, line_at};
 
 /// OCR lines for a page of text: each char 10 px wide, lines 30 px apart,
 /// words 20 px tall, so runs of spaces lay out columns.
@@ -12,32 +8,6 @@ fn page(text: &str) -> Vec<Line> {
         .enumerate()
         .map(|(li, l)| line_at(l, 0, li as u32 * 30))
         .collect()
-}
-
-/// One OCR line whose first char is at `(x, y)`.
-fn line_at(text: &str, x: u32, y: u32) -> Line {
-    let mut words = Vec::new();
-    let mut start = None;
-    let chars: Vec<char> = text.chars().collect();
-    for i in 0..=chars.len() {
-        let space = chars.get(i).is_none_or(|c| c.is_whitespace());
-        match (start, space) {
-            (None, false) => start = Some(i),
-            (Some(s), true) => {
-                words.push(Word {
-                    text: chars[s..i].iter().collect(),
-                    conf: 90.0,
-                    x: x + s as u32 * 10,
-                    y,
-                    w: (i - s) as u32 * 10,
-                    h: 20,
-                });
-                start = None;
-            }
-            _ => {}
-        }
-    }
-    Line { words }
 }
 
 fn chosen(text: &str) -> Option<NaiveDate> {

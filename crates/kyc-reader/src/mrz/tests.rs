@@ -1,4 +1,5 @@
 use super::*;
+use crate::testing::day;
 
 const TD3: [&str; 2] = [
     "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
@@ -16,10 +17,6 @@ const TD1: [&str; 3] = [
 
 fn owned(lines: &[&str]) -> Vec<String> {
     lines.iter().map(|s| (*s).to_owned()).collect()
-}
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
 #[test]

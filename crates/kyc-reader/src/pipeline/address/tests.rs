@@ -4,14 +4,11 @@
 
 use super::*;
 use crate::digits::{all_shapes, render, Strokes};
+use crate::testing::day;
 use crate::DEFAULT_LANGUAGES;
 use image::{Luma, RgbImage};
 use kyc_checker::CheckRequest;
 use kyc_core::DocumentKind;
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
 
 /// The strokes of `c`: digits from the sans set (the last drawn of each),
 /// and the three date separators.
@@ -111,6 +108,11 @@ fn as_of() -> NaiveDate {
 
 /// Runs `f` with a reading context for `page` (its RGB copy as the image).
 fn with_context<T>(page: &GrayImage, f: impl FnOnce(&Context<'_>) -> T) -> T {
+    with_languages(page, DEFAULT_LANGUAGES, f)
+}
+
+/// [`with_context`] for a reader of `languages`.
+fn with_languages<T>(page: &GrayImage, languages: &str, f: impl FnOnce(&Context<'_>) -> T) -> T {
     let reader = reader();
     let rgb = RgbImage::from_fn(page.width(), page.height(), |x, y| {
         let v = page.get_pixel(x, y).0[0];
@@ -119,7 +121,7 @@ fn with_context<T>(page: &GrayImage, f: impl FnOnce(&Context<'_>) -> T) -> T {
     let request = CheckRequest::new(DocumentKind::Address, as_of());
     let ctx = Context {
         reader: &reader,
-        languages: DEFAULT_LANGUAGES,
+        languages,
         image: &rgb,
         request: &request,
     };
@@ -141,17 +143,11 @@ fn the_first_look_reads_a_clean_page_in_eng_and_its_date_row_in_every_language()
 #[test]
 fn a_reader_with_eng_alone_skips_the_first_look() {
     let page = receipt(255, 20, Pen::Solid);
-    let reader = reader();
-    let rgb = RgbImage::from_fn(8, 8, |_, _| image::Rgb([255, 255, 255]));
-    let request = CheckRequest::new(DocumentKind::Address, as_of());
-    let ctx = Context {
-        reader: &reader,
-        languages: MACHINE_PRINT,
-        image: &rgb,
-        request: &request,
-    };
     let window = crate::issue::window(as_of());
-    assert!(first_look(&ctx, &page, as_of(), window).is_none());
+    let found = with_languages(&page, MACHINE_PRINT, |ctx| {
+        first_look(ctx, &page, as_of(), window)
+    });
+    assert!(found.is_none());
 }
 
 /// Faint print beside a dark band down the page's edge (a coloured

@@ -1,30 +1,8 @@
 use super::*;
-
-fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(y, m, d).unwrap()
-}
+use crate::testing::{day, line_at};
 
 fn window() -> Option<(NaiveDate, NaiveDate)> {
     Some((day(2012, 1, 1), day(2027, 1, 1)))
-}
-
-/// One OCR line of words 20 px tall at height `y`, 10 px a char.
-fn line_at(text: &str, x: u32, y: u32) -> Line {
-    let mut words = Vec::new();
-    let mut at = x;
-    for word in text.split_whitespace() {
-        let w = word.chars().count() as u32 * 10;
-        words.push(Word {
-            text: word.to_owned(),
-            conf: 90.0,
-            x: at,
-            y,
-            w,
-            h: 20,
-        });
-        at += w + 10;
-    }
-    Line { words }
 }
 
 #[test]
