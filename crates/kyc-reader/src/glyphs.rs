@@ -320,41 +320,41 @@ pub fn without_thin_lines(mask: &GrayImage, thin: u32) -> GrayImage {
     let ink = |x: u32, y: u32| mask.get_pixel(x, y)[0] != 0;
     let mut hrun = vec![0u32; (w * h) as usize];
     for y in 0..h {
-        let mut x = 0;
-        while x < w {
-            if !ink(x, y) {
-                x += 1;
-                continue;
-            }
-            let start = x;
-            while x < w && ink(x, y) {
-                x += 1;
-            }
-            for i in start..x {
-                hrun[(y * w + i) as usize] = x - start;
+        for (start, end) in ink_runs(w, |x| ink(x, y)) {
+            for i in start..end {
+                hrun[(y * w + i) as usize] = end - start;
             }
         }
     }
     let mut out = mask.clone();
     for x in 0..w {
-        let mut y = 0;
-        while y < h {
-            if !ink(x, y) {
-                y += 1;
-                continue;
-            }
-            let start = y;
-            while y < h && ink(x, y) {
-                y += 1;
-            }
-            for i in start..y {
-                if (y - start).min(hrun[(i * w + x) as usize]) <= thin {
+        for (start, end) in ink_runs(h, |y| ink(x, y)) {
+            for i in start..end {
+                if (end - start).min(hrun[(i * w + x) as usize]) <= thin {
                     out.put_pixel(x, i, Luma([0]));
                 }
             }
         }
     }
     out
+}
+
+/// The maximal runs `[start, end)` of positions `0..len` where `ink` holds.
+fn ink_runs(len: u32, ink: impl Fn(u32) -> bool) -> Vec<(u32, u32)> {
+    let mut runs = Vec::new();
+    let mut at = 0;
+    while at < len {
+        if !ink(at) {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < len && ink(at) {
+            at += 1;
+        }
+        runs.push((start, at));
+    }
+    runs
 }
 
 /// Group layouts card numbers are printed in: 16 digits in fours (Visa,
