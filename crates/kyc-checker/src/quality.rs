@@ -124,18 +124,19 @@ fn blur_effect(luma: &[f32], valid: &[bool], width: usize) -> f64 {
             (s_f - s_v) / s_f
         }
     };
-    // Adds one neighbour pair: its own difference and the boxed copy's.
-    let add = |sums: &mut (f64, f64), i: usize, j: usize, b: f32, b_prev: f32| {
-        if valid[i] && valid[j] {
-            let d_f = (luma[i] - luma[j]).abs();
-            let d_b = (b - b_prev).abs();
-            sums.0 += f64::from(d_f);
-            sums.1 += f64::from((d_f - d_b).max(0.0));
-        }
+    // Each neighbour pair adds its own difference and what the box blur
+    // takes off it, into one pair of sums per column: the adds of a row
+    // are independent of each other (vectorised), where a single running
+    // sum made every pixel wait for the one before. A pair with a pixel
+    // outside the photo is multiplied by zero rather than branched on.
+    let pair = |ok: bool, d_f: f32, d_b: f32| {
+        let m = f32::from(u8::from(ok));
+        (d_f * m, (d_f - d_b).max(0.0) * m)
     };
-    let mut rows = (0.0f64, 0.0f64);
+    let total = |f: &[f64], v: &[f64]| (f.iter().sum::<f64>(), v.iter().sum::<f64>());
+    let (mut sum_f, mut sum_v) = (vec![0.0f64; width], vec![0.0f64; width]);
     let mut boxed = vec![0.0f32; width];
-    for (y, line) in luma.chunks_exact(width).enumerate() {
+    for (line, ok) in luma.chunks_exact(width).zip(valid.chunks_exact(width)) {
         // Centred 9-tap box by a running sum; the first and last 4 stay 0.
         let mut acc: f32 = line[..9].iter().sum();
         boxed[4] = acc / 9.0;
@@ -143,13 +144,22 @@ fn blur_effect(luma: &[f32], valid: &[bool], width: usize) -> f64 {
             acc += line[k + 4] - line[k - 5];
             boxed[k] = acc / 9.0;
         }
-        let start = y * width;
         for k in 5..width - 4 {
-            add(&mut rows, start + k, start + k - 1, boxed[k], boxed[k - 1]);
+            let (f, v) = pair(
+                ok[k] && ok[k - 1],
+                (line[k] - line[k - 1]).abs(),
+                (boxed[k] - boxed[k - 1]).abs(),
+            );
+            sum_f[k] += f64::from(f);
+            sum_v[k] += f64::from(v);
         }
     }
+    let rows = total(&sum_f, &sum_v);
     // Columns: one running sum per column, advanced a row at a time.
-    let mut cols = (0.0f64, 0.0f64);
+    sum_f
+        .iter_mut()
+        .chain(sum_v.iter_mut())
+        .for_each(|s| *s = 0.0);
     let mut acc = vec![0.0f32; width];
     for y in 0..9 {
         for (a, &v) in acc.iter_mut().zip(&luma[y * width..(y + 1) * width]) {
@@ -160,19 +170,21 @@ fn blur_effect(luma: &[f32], valid: &[bool], width: usize) -> f64 {
     let mut cur = vec![0.0f32; width];
     for k in 5..height - 4 {
         let (ahead, behind) = ((k + 4) * width, (k - 5) * width);
+        let (here, above) = (k * width, (k - 1) * width);
         for x in 0..width {
             acc[x] += luma[ahead + x] - luma[behind + x];
             cur[x] = acc[x] / 9.0;
-            add(
-                &mut cols,
-                k * width + x,
-                (k - 1) * width + x,
-                cur[x],
-                prev[x],
+            let (f, v) = pair(
+                valid[here + x] && valid[above + x],
+                (luma[here + x] - luma[above + x]).abs(),
+                (cur[x] - prev[x]).abs(),
             );
+            sum_f[x] += f64::from(f);
+            sum_v[x] += f64::from(v);
         }
         std::mem::swap(&mut prev, &mut cur);
     }
+    let cols = total(&sum_f, &sum_v);
     ratio(rows).max(ratio(cols))
 }
 
@@ -239,33 +251,43 @@ fn edge_width(luma: &[f32], valid: &[bool], width: usize) -> f64 {
             run.step(step(y * width + x, y * width + x - 1), &mut rows);
         }
     }
-    let mut cols = (0.0f64, 0.0f64);
-    let mut runs = vec![Run::default(); width];
+    // One pair of sums per column, like the runs: no column waits for
+    // another's add.
+    let mut runs = vec![(Run::default(), (0.0f64, 0.0f64)); width];
     for y in 1..height {
-        for (x, run) in runs.iter_mut().enumerate() {
-            run.step(step(y * width + x, (y - 1) * width + x), &mut cols);
+        for (x, (run, sums)) in runs.iter_mut().enumerate() {
+            run.step(step(y * width + x, (y - 1) * width + x), sums);
         }
     }
+    let cols = runs
+        .iter()
+        .fold((0.0, 0.0), |acc, (_, s)| (acc.0 + s.0, acc.1 + s.1));
     mean(rows).max(mean(cols))
 }
 
 /// Hasler and Süsstrunk (2003), on the opponent axes rg = R-G and
 /// yb = (R+G)/2 - B.
 fn colourfulness(region: &Region) -> f64 {
-    let (mut n, mut s_rg, mut s_yb, mut q_rg, mut q_yb) = (0.0f64, 0.0, 0.0, 0.0, 0.0);
-    for (p, _) in region.rgb.pixels().zip(&region.valid).filter(|(_, &v)| v) {
-        let [r, g, b] = p.0.map(f64::from);
-        let rg = r - g;
-        let yb = 0.5 * (r + g) - b;
-        n += 1.0;
+    // Integer sums, exact (as the float sums of these integers and halves
+    // were), which the compiler can vectorise: yb is summed doubled.
+    let (mut count, mut s_rg, mut s_yb2, mut q_rg, mut q_yb2) = (0i64, 0i64, 0i64, 0i64, 0i64);
+    for (p, &v) in region.rgb.as_raw().chunks_exact(3).zip(&region.valid) {
+        let m = i64::from(v);
+        let [r, g, b] = [p[0], p[1], p[2]].map(i64::from);
+        let rg = (r - g) * m;
+        let yb2 = (r + g - 2 * b) * m;
+        count += m;
         s_rg += rg;
-        s_yb += yb;
+        s_yb2 += yb2;
         q_rg += rg * rg;
-        q_yb += yb * yb;
+        q_yb2 += yb2 * yb2;
     }
-    if n == 0.0 {
+    if count == 0 {
         return 0.0;
     }
+    let n = count as f64;
+    let (s_rg, s_yb) = (s_rg as f64, s_yb2 as f64 / 2.0);
+    let (q_rg, q_yb) = (q_rg as f64, q_yb2 as f64 / 4.0);
     let (m_rg, m_yb) = (s_rg / n, s_yb / n);
     let var_rg = (q_rg / n - m_rg * m_rg).max(0.0);
     let var_yb = (q_yb / n - m_yb * m_yb).max(0.0);

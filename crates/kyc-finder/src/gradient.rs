@@ -13,17 +13,145 @@ pub(crate) struct Plane {
 impl Plane {
     /// Bilinear sample, clamped at the border.
     pub fn sample(&self, x: f64, y: f64) -> f32 {
-        let xf = x.clamp(0.0, (self.w - 1) as f64);
-        let yf = y.clamp(0.0, (self.h - 1) as f64);
-        // Clamped to be non-negative: truncation is the floor.
-        let (x0, y0) = (xf as usize, yf as usize);
-        let (x1, y1) = ((x0 + 1).min(self.w - 1), (y0 + 1).min(self.h - 1));
-        let (fx, fy) = ((xf - x0 as f64) as f32, (yf - y0 as f64) as f32);
-        let p = |x: usize, y: usize| self.px[y * self.w + x];
-        let top = p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx;
-        let bottom = p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx;
-        top * (1.0 - fy) + bottom * fy
+        bilinear(self.w, self.h, x, y, |x, y| self.px[y * self.w + x])
     }
+}
+
+/// What sub-pixel refinement reads: a grey level anywhere in the image.
+pub(crate) trait Sampler {
+    /// Width and height in pixels.
+    fn size(&self) -> (usize, usize);
+    /// Bilinear sample, clamped at the border.
+    fn sample(&mut self, x: f64, y: f64) -> f32;
+}
+
+impl Sampler for Plane {
+    fn size(&self) -> (usize, usize) {
+        (self.w, self.h)
+    }
+
+    fn sample(&mut self, x: f64, y: f64) -> f32 {
+        Plane::sample(self, x, y)
+    }
+}
+
+/// The bilinear interpolation of `p` (a `w` x `h` grid) at (`x`, `y`),
+/// clamped at the border.
+fn bilinear(w: usize, h: usize, x: f64, y: f64, mut p: impl FnMut(usize, usize) -> f32) -> f32 {
+    let xf = x.clamp(0.0, (w - 1) as f64);
+    let yf = y.clamp(0.0, (h - 1) as f64);
+    // Clamped to be non-negative: truncation is the floor.
+    let (x0, y0) = (xf as usize, yf as usize);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (fx, fy) = ((xf - x0 as f64) as f32, (yf - y0 as f64) as f32);
+    let top = p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx;
+    let bottom = p(x0, y1) * (1.0 - fx) + p(x1, y1) * fx;
+    top * (1.0 - fy) + bottom * fy
+}
+
+/// The luma of a colour image, blurred (see [`blur`]) when `blurred`,
+/// computed tile by tile as refinement asks for it. Refinement reads a
+/// narrow band along four sides, a few percent of the image: making and
+/// blurring the whole full-size luma plane for it cost more than the rest
+/// of the finder's work at that size. Every value is bit-identical to the
+/// same pixel of `blur(luma plane)`: the same arithmetic in the same order.
+pub(crate) struct LazyLuma<'a> {
+    rgb: &'a RgbImage,
+    blurred: bool,
+    tiles_x: usize,
+    tiles: Vec<Option<Box<[f32]>>>,
+}
+
+/// Side of a [`LazyLuma`] tile, in pixels.
+const TILE: usize = 32;
+
+impl<'a> LazyLuma<'a> {
+    pub(crate) fn new(rgb: &'a RgbImage, blurred: bool) -> Self {
+        let (w, h) = (rgb.width() as usize, rgb.height() as usize);
+        let tiles_x = w.div_ceil(TILE);
+        Self {
+            rgb,
+            blurred,
+            tiles_x,
+            tiles: vec![None; tiles_x * h.div_ceil(TILE)],
+        }
+    }
+
+    fn size(&self) -> (usize, usize) {
+        (self.rgb.width() as usize, self.rgb.height() as usize)
+    }
+
+    fn luma(&self, x: usize, y: usize) -> f32 {
+        let w = self.rgb.width() as usize;
+        let p = &self.rgb.as_raw()[(y * w + x) * 3..][..3];
+        luma_of(p)
+    }
+
+    /// The value at pixel (`x`, `y`), making its tile when first needed.
+    fn at(&mut self, x: usize, y: usize) -> f32 {
+        let t = (y / TILE) * self.tiles_x + x / TILE;
+        if self.tiles[t].is_none() {
+            self.tiles[t] = Some(self.tile(x / TILE * TILE, y / TILE * TILE));
+        }
+        let tile = self.tiles[t].as_deref().expect("made above");
+        tile[(y % TILE) * TILE + x % TILE]
+    }
+
+    /// The tile whose top-left pixel is (`x0`, `y0`): the row pass of
+    /// [`blur`] on the rows the column pass needs, then the column pass.
+    fn tile(&self, x0: usize, y0: usize) -> Box<[f32]> {
+        let (w, h) = self.size();
+        let (tw, th) = (TILE.min(w - x0), TILE.min(h - y0));
+        let mut out = vec![0f32; TILE * TILE];
+        if !self.blurred {
+            for y in 0..th {
+                for x in 0..tw {
+                    out[y * TILE + x] = self.luma(x0 + x, y0 + y);
+                }
+            }
+            return out.into_boxed_slice();
+        }
+        // Luma of the source columns x0-2 .. x0+tw+2 (clamped) of one row,
+        // then that row's horizontal pass over the tile's columns.
+        let (lo, hi) = (x0.saturating_sub(2), (x0 + tw + 2).min(w));
+        let mut luma_row = vec![0f32; w];
+        let row_pass = |y: usize, luma_row: &mut [f32]| -> Vec<f32> {
+            for (x, l) in luma_row.iter_mut().enumerate().take(hi).skip(lo) {
+                *l = self.luma(x, y);
+            }
+            (x0..x0 + tw).map(|x| row_tap(luma_row, x)).collect()
+        };
+        let clampi = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
+        let first = clampi(y0 as isize - 2, h);
+        let last = clampi((y0 + th) as isize + 1, h);
+        let rows: Vec<Vec<f32>> = (first..=last).map(|y| row_pass(y, &mut luma_row)).collect();
+        for y in 0..th {
+            let out_row = &mut out[y * TILE..y * TILE + tw];
+            for (k, kv) in BLUR.iter().enumerate() {
+                let src = clampi((y0 + y) as isize + k as isize - 2, h) - first;
+                for (o, &v) in out_row.iter_mut().zip(&rows[src]) {
+                    *o += kv * v;
+                }
+            }
+        }
+        out.into_boxed_slice()
+    }
+}
+
+impl Sampler for LazyLuma<'_> {
+    fn size(&self) -> (usize, usize) {
+        LazyLuma::size(self)
+    }
+
+    fn sample(&mut self, x: f64, y: f64) -> f32 {
+        let (w, h) = self.size();
+        bilinear(w, h, x, y, |x, y| self.at(x, y))
+    }
+}
+
+/// BT.709 luma of one RGB pixel, as `image`'s grey conversion.
+fn luma_of(p: &[u8]) -> f32 {
+    0.2126 * f32::from(p[0]) + 0.7152 * f32::from(p[1]) + 0.0722 * f32::from(p[2])
 }
 
 /// Converts to float, keeping the size.
@@ -41,13 +169,9 @@ pub(crate) fn to_plane(gray: &GrayImage) -> Plane {
 /// thumbnail cost more than the whole line search.) The channels are
 /// averaged straight from the bytes in the same pass that makes the luma:
 /// no full-size float copy of each channel is ever written.
-pub(crate) fn rgb_planes(rgb: &RgbImage, long: usize) -> (Plane, [Plane; 3]) {
+pub(crate) fn rgb_planes(rgb: &RgbImage, long: usize) -> [Plane; 3] {
     let (w, h) = (rgb.width() as usize, rgb.height() as usize);
     let raw = rgb.as_raw();
-    let luma: Vec<f32> = raw
-        .chunks_exact(3)
-        .map(|p| 0.2126 * f32::from(p[0]) + 0.7152 * f32::from(p[1]) + 0.0722 * f32::from(p[2]))
-        .collect();
     let (sw, sh) = scaled_size(w, h, long);
     let ranges = box_ranges(w, sw);
     // Row pass: each output column's mean over its source columns, per channel.
@@ -67,8 +191,7 @@ pub(crate) fn rgb_planes(rgb: &RgbImage, long: usize) -> (Plane, [Plane; 3]) {
             }
         }
     }
-    let channels = rows.map(|tmp| column_average(&tmp, sw, h, sh));
-    (Plane { w, h, px: luma }, channels)
+    rows.map(|tmp| column_average(&tmp, sw, h, sh))
 }
 
 /// The size `downscale` produces for a `w × h` image and a long side `long`.
@@ -140,37 +263,47 @@ pub(crate) fn downscale(src: &Plane, long: usize) -> (Plane, f64) {
     (column_average(&tmp, w, src.h, h), w as f64 / src.w as f64)
 }
 
+/// The 5-tap binomial kernel of [`blur`].
+const BLUR: [f32; 5] = [1.0 / 16.0, 4.0 / 16.0, 6.0 / 16.0, 4.0 / 16.0, 1.0 / 16.0];
+
+/// [`blur`]'s horizontal pass at `x` of `row` (edge pixels repeat).
+#[inline]
+fn row_tap(row: &[f32], x: usize) -> f32 {
+    let w = row.len();
+    if x >= 2 && x + 2 < w {
+        // Interior: no clamping (the bulk of the work).
+        BLUR[0] * row[x - 2]
+            + BLUR[1] * row[x - 1]
+            + BLUR[2] * row[x]
+            + BLUR[3] * row[x + 1]
+            + BLUR[4] * row[x + 2]
+    } else {
+        let clampi = |v: isize| v.clamp(0, w as isize - 1) as usize;
+        BLUR.iter()
+            .enumerate()
+            .map(|(k, kv)| kv * row[clampi(x as isize + k as isize - 2)])
+            .sum()
+    }
+}
+
 /// 5-tap binomial blur (σ ≈ 1): takes off sensor noise and paper texture
 /// before differentiating.
 pub(crate) fn blur(src: &Plane) -> Plane {
-    const K: [f32; 5] = [1.0 / 16.0, 4.0 / 16.0, 6.0 / 16.0, 4.0 / 16.0, 1.0 / 16.0];
     let (w, h) = (src.w, src.h);
     let clampi = |v: isize, n: usize| v.clamp(0, n as isize - 1) as usize;
     let mut tmp = vec![0f32; w * h];
     for y in 0..h {
         let row = &src.px[y * w..(y + 1) * w];
         let out = &mut tmp[y * w..(y + 1) * w];
-        for x in 0..w {
-            out[x] = if x >= 2 && x + 2 < w {
-                // Interior: no clamping (the bulk of the work).
-                K[0] * row[x - 2]
-                    + K[1] * row[x - 1]
-                    + K[2] * row[x]
-                    + K[3] * row[x + 1]
-                    + K[4] * row[x + 2]
-            } else {
-                K.iter()
-                    .enumerate()
-                    .map(|(k, kv)| kv * row[clampi(x as isize + k as isize - 2, w)])
-                    .sum()
-            };
+        for (x, o) in out.iter_mut().enumerate() {
+            *o = row_tap(row, x);
         }
     }
     let mut px = vec![0f32; w * h];
     for y in 0..h {
         let rows: [usize; 5] = std::array::from_fn(|k| clampi(y as isize + k as isize - 2, h) * w);
         let out = &mut px[y * w..(y + 1) * w];
-        for (k, kv) in K.iter().enumerate() {
+        for (k, kv) in BLUR.iter().enumerate() {
             let src_row = &tmp[rows[k]..rows[k] + w];
             for (o, &v) in out.iter_mut().zip(src_row) {
                 *o += kv * v;
@@ -229,4 +362,37 @@ pub(crate) fn sobel(src: &Plane) -> Gradients {
         }
     }
     Gradients { w, h, gx, gy, mag }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lazy_luma_is_bit_identical_to_the_whole_plane() {
+        // Odd sizes: partial tiles on the right and bottom, and tiles
+        // whose blur reaches past the image's edges.
+        let rgb = RgbImage::from_fn(75, 41, |x, y| {
+            image::Rgb([(x * 7 + y) as u8, (y * 13) as u8, ((x * y) % 251) as u8])
+        });
+        let (w, h) = (75, 41);
+        let plane = Plane {
+            w,
+            h,
+            px: rgb.as_raw().chunks_exact(3).map(luma_of).collect(),
+        };
+        for (blurred, whole) in [(true, blur(&plane)), (false, plane)] {
+            let mut lazy = LazyLuma::new(&rgb, blurred);
+            for y in 0..h {
+                for x in 0..w {
+                    let (a, b) = (lazy.at(x, y), whole.px[y * w + x]);
+                    assert_eq!(a.to_bits(), b.to_bits(), "({x}, {y}), blurred {blurred}");
+                }
+            }
+            // Off-grid points interpolate the same values.
+            for (x, y) in [(3.3, 7.9), (-2.0, 40.5), (74.9, 0.2), (31.5, 32.5)] {
+                assert_eq!(Sampler::sample(&mut lazy, x, y), whole.sample(x, y));
+            }
+        }
+    }
 }

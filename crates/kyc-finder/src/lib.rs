@@ -120,7 +120,7 @@ pub fn find_document_with(gray: &GrayImage, opt: &Options) -> Option<Detection> 
     if gray.width() < 16 || gray.height() < 16 {
         return None;
     }
-    find_in(gradient::to_plane(gray), None, opt)
+    find_in(Source::Grey(gradient::to_plane(gray)), opt)
 }
 
 /// Looks for one document in a colour image (typically downscaled to a
@@ -136,26 +136,30 @@ pub fn find_document_rgb_with(rgb: &RgbImage, opt: &Options) -> Option<Detection
     if rgb.width() < 16 || rgb.height() < 16 {
         return None;
     }
-    let (luma, channels) = gradient::rgb_planes(rgb, opt.work_long_side.max(32));
-    find_in(luma, Some(channels), opt)
+    let channels = gradient::rgb_planes(rgb, opt.work_long_side.max(32));
+    find_in(Source::Colour(rgb, channels), opt)
 }
 
-/// The search on a grey plane, with the colour channels when known.
-fn find_in(
-    full: gradient::Plane,
-    channels: Option<[gradient::Plane; 3]>,
-    opt: &Options,
-) -> Option<Detection> {
+/// What the finder searches: a grey plane, or a colour image with its
+/// channels already downscaled to the working size.
+enum Source<'a> {
+    Grey(gradient::Plane),
+    Colour(&'a RgbImage, [gradient::Plane; 3]),
+}
+
+/// The search, on the working-size planes, then refinement on the
+/// caller's pixels.
+fn find_in(source: Source<'_>, opt: &Options) -> Option<Detection> {
     let long = opt.work_long_side.max(32);
     // The working scale (working px per caller px); the grey plane is
     // downscaled only when it is all there is to search.
-    let (colour, f): (Vec<gradient::Plane>, f64) = match &channels {
-        Some(ch) => (
+    let (colour, f): (Vec<gradient::Plane>, f64) = match &source {
+        Source::Colour(rgb, ch) => (
             ch.iter().map(gradient::blur).collect(),
-            ch[0].w as f64 / full.w as f64,
+            ch[0].w as f64 / f64::from(rgb.width()),
         ),
-        None => {
-            let (small, f) = gradient::downscale(&full, long);
+        Source::Grey(full) => {
+            let (small, f) = gradient::downscale(full, long);
             (vec![gradient::blur(&small)], f)
         }
     };
@@ -190,7 +194,13 @@ fn find_in(
     // Back to the caller's pixels (pixel centres map as (x + ½)/f − ½).
     let up = |p: Point| [(p[0] + 0.5) / f - 0.5, (p[1] + 0.5) / f - 0.5];
     let coarse: [Point; 4] = best.corners.map(up);
-    let sharp = if f < 1.0 { gradient::blur(&full) } else { full };
+    // Refinement reads the caller's pixels, blurred like the working copy
+    // when that was smaller.
+    let mut sharp: Box<dyn gradient::Sampler + '_> = match source {
+        Source::Grey(full) if f < 1.0 => Box::new(gradient::blur(&full)),
+        Source::Grey(full) => Box::new(full),
+        Source::Colour(rgb, _) => Box::new(gradient::LazyLuma::new(rgb, f < 1.0)),
+    };
     let reach = 1.5 / f + 1.5;
     let mut side_lines: [Option<geometry::Line>; 4] = [None; 4];
     for s in 0..4 {
@@ -198,7 +208,7 @@ fn find_in(
         side_lines[s] = if best.is_border[s] {
             None
         } else {
-            refine::refine_side(&sharp, a, b, reach)
+            refine::refine_side(sharp.as_mut(), a, b, reach)
         };
         if side_lines[s].is_none() {
             side_lines[s] = geometry::Line::through(a, b);

@@ -3,14 +3,15 @@
 //! several pixels of corner error at full size.
 
 use crate::geometry::Line;
-use crate::gradient::Plane;
+use crate::gradient::Sampler;
 use crate::Point;
 
 /// Re-fits `line` (the side from `a` to `b`, in `img` pixels) to the
 /// strongest step across it, within `reach` pixels. Returns `None` when too
 /// few samples find an edge, so the caller keeps the coarse line.
-pub(crate) fn refine_side(img: &Plane, a: Point, b: Point, reach: f64) -> Option<Line> {
-    let (w, h) = (img.w as f64, img.h as f64);
+pub(crate) fn refine_side(img: &mut dyn Sampler, a: Point, b: Point, reach: f64) -> Option<Line> {
+    let (w, h) = img.size();
+    let (w, h) = (w as f64, h as f64);
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let len = dx.hypot(dy);
     if len < 10.0 {

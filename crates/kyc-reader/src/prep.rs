@@ -165,13 +165,15 @@ pub fn quick_copy(
     let (w, h) = quad_size(quad);
     let s = scale_for(w, h);
     let (ow, oh) = output_size(w, h, s)?;
+    let raw = rgb.as_raw();
+    let (width, height) = (rgb.width() as usize, rgb.height() as usize);
     if s > 1.0 {
         // Enlarged pixels sampled at the nearest source pixel become blocks
         // that merge neighbouring glyphs: interpolate instead.
-        return warp_rgb(rgb, quad, ow, oh);
+        return warp_with(quad, ow, oh, rgb.dimensions(), |u, v| {
+            bilinear_luma_fixed(raw, width, height, u, v)
+        });
     }
-    let raw = rgb.as_raw();
-    let width = rgb.width() as usize;
     warp_with(quad, ow, oh, rgb.dimensions(), |u, v| {
         // `u`, `v` are pixel-centre coordinates less a half pixel.
         let i = (v + 0.5) as usize * width + (u + 0.5) as usize;
@@ -299,6 +301,31 @@ fn bilinear_luma(img: &RgbImage, x: f64, y: f64) -> u8 {
     let raw = img.as_raw();
     let (at, fx, fy) = taps(x, y, img.width() as usize, img.height() as usize);
     lerp4(at.map(|i| luma(raw, i)), fx, fy)
+}
+
+/// [`bilinear_luma`] in integer arithmetic, for the quick copy: luma in
+/// 1/256ths of a grey level, weights in 1/256ths, at most one grey level
+/// from the exact interpolation. Measured on MIDV-500 frames, the float
+/// version (a libm `floor` and eight float multiplies a pixel) was most of
+/// the cost of looking for an MRZ on a document that has none.
+/// `x`, `y` are at least -0.5 (a pixel centre less a half pixel).
+fn bilinear_luma_fixed(raw: &[u8], width: usize, height: usize, x: f64, y: f64) -> u8 {
+    // Clamped at 0, truncation is the floor; below 0 both taps are the
+    // edge pixel either way, as in `taps`.
+    let (x, y) = (x.max(0.0), y.max(0.0));
+    let (x0, y0) = ((x as usize).min(width - 1), (y as usize).min(height - 1));
+    let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
+    let fx = (((x - x0 as f64) * 256.0) as u32).min(256);
+    let fy = (((y - y0 as f64) * 256.0) as u32).min(256);
+    let luma = |i: usize| {
+        let p = &raw[i * 3..i * 3 + 3];
+        (13933 * u32::from(p[0]) + 46871 * u32::from(p[1]) + 4732 * u32::from(p[2])) >> 8
+    };
+    let (r0, r1) = (y0 * width, y1 * width);
+    let top = luma(r0 + x0) * (256 - fx) + luma(r0 + x1) * fx;
+    let bottom = luma(r1 + x0) * (256 - fx) + luma(r1 + x1) * fx;
+    ((u64::from(top) * u64::from(256 - fy) + u64::from(bottom) * u64::from(fy) + (1 << 23)) >> 24)
+        as u8
 }
 
 /// Side lengths of the quad, as (width, height) averages of opposite sides.
@@ -443,6 +470,31 @@ mod tests {
         );
         // And the quad's inside was sampled, not left as white padding.
         assert!(direct.pixels().any(|p| p[0] < 200));
+    }
+
+    #[test]
+    fn an_enlarged_quick_copy_matches_the_float_interpolation() {
+        // The quick copy's integer interpolation against warp_rgb's float
+        // one, on a colour gradient in perspective enlarged 1.5x, with
+        // corners on and beyond the image's edges.
+        let rgb = RgbImage::from_fn(120, 90, |x, y| {
+            image::Rgb([(x * 2) as u8, (y * 2) as u8, ((x * y) % 256) as u8])
+        });
+        let quad = [[-0.4, 0.0], [119.9, 3.0], [110.0, 89.9], [2.0, 85.0]];
+        let (w, h) = quad_size(&quad);
+        let (ow, oh) = output_size(w, h, 1.5).unwrap();
+        let quick = quick_copy(&rgb, Some(&quad), |_, _| 1.5).unwrap();
+        let exact = warp_rgb(&rgb, &quad, ow, oh).unwrap();
+        assert_eq!(quick.dimensions(), exact.dimensions());
+        let worst = quick
+            .pixels()
+            .zip(exact.pixels())
+            .map(|(a, b)| a[0].abs_diff(b[0]))
+            .max();
+        assert!(
+            worst.is_some_and(|d| d <= 1),
+            "largest difference {worst:?}"
+        );
     }
 
     #[test]

@@ -56,6 +56,10 @@ pub fn glare_with(region: &Region, radius: usize) -> f64 {
         .zip(&region.valid)
         .map(|(p, &v)| v && p.0.iter().all(|&c| c >= CLIPPED))
         .collect();
+    // Most documents have no clipped pixel at all.
+    if !clipped.contains(&true) {
+        return 0.0;
+    }
     let solid = erode(&erode(&clipped, w, h, radius, true), w, h, radius, false);
     let largest = components(&solid, w, h)
         .iter()
@@ -69,16 +73,21 @@ pub fn glare_with(region: &Region, radius: usize) -> f64 {
 /// pass of a separable square erosion.
 fn erode(mask: &[bool], w: usize, h: usize, r: usize, horizontal: bool) -> Vec<bool> {
     let mut out = vec![false; mask.len()];
-    for (i, o) in out.iter_mut().enumerate() {
-        let (x, y) = (i % w, i / w);
-        let (pos, len) = if horizontal { (x, w) } else { (y, h) };
-        if pos < r || pos + r >= len {
-            continue;
+    if horizontal {
+        if w <= 2 * r {
+            return out;
         }
-        *o = (pos - r..=pos + r).all(|k| {
-            let j = if horizontal { y * w + k } else { k * w + x };
-            mask[j]
-        });
+        for (src, dst) in mask.chunks_exact(w).zip(out.chunks_exact_mut(w)) {
+            for (x, o) in dst.iter_mut().enumerate().take(w - r).skip(r) {
+                *o = src[x - r..=x + r].iter().all(|&m| m);
+            }
+        }
+    } else {
+        for y in r..h.saturating_sub(r) {
+            for x in 0..w {
+                out[y * w + x] = (y - r..=y + r).all(|k| mask[k * w + x]);
+            }
+        }
     }
     out
 }
@@ -161,6 +170,25 @@ mod tests {
 
     fn region(f: impl Fn(u32, u32) -> [u8; 3]) -> Region {
         Region::whole(&RgbImage::from_fn(200, 100, |x, y| Rgb(f(x, y))))
+    }
+
+    #[test]
+    fn erosion_keeps_exactly_the_pixels_whose_window_is_set() {
+        let (w, h, r) = (23, 17, 2);
+        let mask: Vec<bool> = (0..w * h).map(|i| (i * 7919) % 13 != 0).collect();
+        for horizontal in [true, false] {
+            let eroded = erode(&mask, w, h, r, horizontal);
+            for (i, &got) in eroded.iter().enumerate() {
+                let (x, y) = (i % w, i / w);
+                let (pos, len) = if horizontal { (x, w) } else { (y, h) };
+                let want = pos >= r
+                    && pos + r < len
+                    && (pos - r..=pos + r)
+                        .all(|k| mask[if horizontal { y * w + k } else { k * w + x }]);
+                assert_eq!(got, want, "pixel ({x}, {y}), horizontal {horizontal}");
+            }
+            assert!(eroded.contains(&true) && eroded.contains(&false));
+        }
     }
 
     #[test]
