@@ -251,17 +251,47 @@ fn edge_width(luma: &[f32], valid: &[bool], width: usize) -> f64 {
             run.step(step(y * width + x, y * width + x - 1), &mut rows);
         }
     }
-    // One pair of sums per column, like the runs: no column waits for
-    // another's add.
-    let mut runs = vec![(Run::default(), (0.0f64, 0.0f64)); width];
+    // Columns side by side, their runs and sums held column-wise (one
+    // array per field) so a row's steps, independent of each other, are
+    // done several at a time: [`Run::step`]'s arithmetic, in the same order.
+    let mut sign = vec![0i8; width];
+    let mut len = vec![0.0f32; width];
+    let mut rise = vec![0.0f32; width];
+    let (mut weighted, mut risen) = (vec![0.0f64; width], vec![0.0f64; width]);
     for y in 1..height {
-        for (x, (run, sums)) in runs.iter_mut().enumerate() {
-            run.step(step(y * width + x, (y - 1) * width + x), sums);
+        let (here, above) = (
+            &luma[y * width..][..width],
+            &luma[(y - 1) * width..][..width],
+        );
+        let (ok_here, ok_above) = (
+            &valid[y * width..][..width],
+            &valid[(y - 1) * width..][..width],
+        );
+        for x in 0..width {
+            let g = if ok_here[x] & ok_above[x] {
+                here[x] - above[x]
+            } else {
+                0.0
+            };
+            let s = i8::from(g > 1.0) - i8::from(g < -1.0);
+            let goes_on = s != 0 && s == sign[x];
+            let ends = !goes_on && sign[x] != 0 && rise[x] >= 40.0;
+            let (w_add, r_add) = if ends {
+                (rise[x] * len[x], rise[x])
+            } else {
+                (0.0, 0.0)
+            };
+            weighted[x] += f64::from(w_add);
+            risen[x] += f64::from(r_add);
+            len[x] = if goes_on { len[x] + 1.0 } else { 1.0 };
+            rise[x] = if goes_on { rise[x] + g.abs() } else { g.abs() };
+            sign[x] = s;
         }
     }
-    let cols = runs
+    let cols = weighted
         .iter()
-        .fold((0.0, 0.0), |acc, (_, s)| (acc.0 + s.0, acc.1 + s.1));
+        .zip(&risen)
+        .fold((0.0, 0.0), |acc, (w, r)| (acc.0 + w, acc.1 + r));
     mean(rows).max(mean(cols))
 }
 

@@ -51,26 +51,37 @@ pub fn ink_mask(gray: &GrayImage, light_text: bool, window: u32, k: i32) -> Gray
     }
     let r = (window / 2).max(1) as usize;
     let k = i64::from(k);
+    // `p` against the floored mean `sum / area`, without dividing:
+    // p < mean - k  <=>  (p + k + 1) * area <= sum, and
+    // p > mean + k  <=>  sum < (p - k) * area (for p - k >= 1).
+    let is_ink = |p: u8, sum: u64, area: usize| {
+        let (sum, p, area) = (sum as i64, i64::from(p), area as i64);
+        if light_text {
+            p - k >= 1 && sum < (p - k) * area
+        } else {
+            (p + k + 1) * area <= sum
+        }
+    };
     let mut out = vec![0u8; wu * hu];
     for y in 0..hu {
         let (y0, y1) = (y.saturating_sub(r), (y + r + 1).min(hu));
         let (top, bottom) = (&integral[y0 * stride..], &integral[y1 * stride..]);
         let line = &px[y * wu..(y + 1) * wu];
-        for (x, (o, &p)) in out[y * wu..(y + 1) * wu].iter_mut().zip(line).enumerate() {
+        let row = &mut out[y * wu..(y + 1) * wu];
+        let window_sum = |x0: usize, x1: usize| bottom[x1] + top[x0] - top[x1] - bottom[x0];
+        // Where the window is whole (most of the row) its area is fixed and
+        // nothing needs clamping; only the ends take the general path.
+        let (inner_from, inner_to) = (r.min(wu), wu.saturating_sub(r + 1).max(r.min(wu)));
+        for x in (0..inner_from).chain(inner_to..wu) {
             let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(wu));
-            let sum = bottom[x1] + top[x0] - top[x1] - bottom[x0];
-            let area = ((x1 - x0) * (y1 - y0)) as i64;
-            let (sum, p) = (sum as i64, i64::from(p));
-            // `p` against the floored mean `sum / area`, without dividing:
-            // p < mean - k  <=>  (p + k + 1) * area <= sum, and
-            // p > mean + k  <=>  sum < (p - k) * area (for p - k >= 1).
-            let ink = if light_text {
-                p - k >= 1 && sum < (p - k) * area
-            } else {
-                (p + k + 1) * area <= sum
-            };
-            if ink {
-                *o = 255;
+            if is_ink(line[x], window_sum(x0, x1), (x1 - x0) * (y1 - y0)) {
+                row[x] = 255;
+            }
+        }
+        let area = (2 * r + 1) * (y1 - y0);
+        for x in inner_from..inner_to {
+            if is_ink(line[x], window_sum(x - r, x + r + 1), area) {
+                row[x] = 255;
             }
         }
     }

@@ -115,3 +115,36 @@ fn a_line_one_pixel_wide_is_removed_and_strokes_stay() {
     assert_eq!(clean.get_pixel(3, 2)[0], 0);
     assert_eq!(components(&clean).len(), 1);
 }
+
+#[test]
+fn the_ink_mask_compares_each_pixel_with_its_clamped_window_mean() {
+    // The mask against the definition, pixel by pixel: windows clipped at
+    // every edge, images narrower and shorter than the window too.
+    for (w, h, window) in [(57u32, 31u32, 15u32), (9, 40, 15), (40, 6, 9)] {
+        let img = GrayImage::from_fn(w, h, |x, y| Luma([((x * 37 + y * 91 + x * y) % 256) as u8]));
+        for light_text in [false, true] {
+            let mask = ink_mask(&img, light_text, window, 12);
+            let r = (window / 2) as i64;
+            for (x, y, m) in mask.enumerate_pixels() {
+                let (mut sum, mut area) = (0i64, 0i64);
+                for yy in (i64::from(y) - r).max(0)..=(i64::from(y) + r).min(i64::from(h) - 1) {
+                    for xx in (i64::from(x) - r).max(0)..=(i64::from(x) + r).min(i64::from(w) - 1) {
+                        sum += i64::from(img.get_pixel(xx as u32, yy as u32)[0]);
+                        area += 1;
+                    }
+                }
+                let (p, mean) = (i64::from(img.get_pixel(x, y)[0]), sum.div_euclid(area));
+                let want = if light_text {
+                    p > mean + 12
+                } else {
+                    p < mean - 12
+                };
+                assert_eq!(
+                    m[0] == 255,
+                    want,
+                    "({x}, {y}) in {w}x{h}, light {light_text}"
+                );
+            }
+        }
+    }
+}
