@@ -196,8 +196,14 @@ fn score_quad(
         if vis < 0.25 * len(s) || vis < 8.0 || sup < p.min_coverage * vis {
             return None;
         }
-        let ext = 0.15 * len(s) * (tb - ta).signum();
-        let over = sl.support(ta - ext, ta).0 + sl.support(tb, tb + ext).0;
+        // Overshoot is off by default (weight 0): skip measuring it then,
+        // which was half of all support lookups.
+        let over = if p.overshoot_weight == 0.0 {
+            0.0
+        } else {
+            let ext = 0.15 * len(s) * (tb - ta).signum();
+            sl.support(ta - ext, ta).0 + sl.support(tb, tb + ext).0
+        };
         score += sup - p.miss_weight * (vis - sup) - p.overshoot_weight * over;
         sup_all += sup;
         vis_all += vis;

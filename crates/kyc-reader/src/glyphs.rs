@@ -95,17 +95,18 @@ pub fn components(mask: &GrayImage) -> Vec<Glyph> {
     // Ink not yet taken into a component; taking a pixel clears it.
     let mut ink: Vec<bool> = mask.as_raw().iter().map(|&v| v != 0).collect();
     let mut out = Vec::new();
-    let mut stack: Vec<usize> = Vec::new();
+    // Pixels as (x, y): a flat index would need a division per pixel to
+    // find its neighbours.
+    let mut stack: Vec<(usize, usize)> = Vec::new();
     for start in 0..ink.len() {
         if !ink[start] {
             continue;
         }
         ink[start] = false;
-        stack.push(start);
+        stack.push((start % wu, start / wu));
         let (sx, sy) = ((start % wu) as u32, (start / wu) as u32);
         let (mut x0, mut y0, mut x1, mut y1, mut area) = (sx, sy, sx, sy, 0u32);
-        while let Some(i) = stack.pop() {
-            let (x, y) = (i % wu, i / wu);
+        while let Some((x, y)) = stack.pop() {
             area += 1;
             let (xu, yu) = (x as u32, y as u32);
             (x0, y0, x1, y1) = (x0.min(xu), y0.min(yu), x1.max(xu), y1.max(yu));
@@ -114,7 +115,7 @@ pub fn components(mask: &GrayImage) -> Vec<Glyph> {
                     let j = ny * wu + nx;
                     if ink[j] {
                         ink[j] = false;
-                        stack.push(j);
+                        stack.push((nx, ny));
                     }
                 }
             }
