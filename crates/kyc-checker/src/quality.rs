@@ -274,8 +274,9 @@ fn edge_width(luma: &[f32], valid: &[bool], width: usize) -> f64 {
                 0.0
             };
             let s = i8::from(g > 1.0) - i8::from(g < -1.0);
-            let goes_on = s != 0 && s == sign[x];
-            let ends = !goes_on && sign[x] != 0 && rise[x] >= 40.0;
+            // `&`, not `&&`: no branch per pixel.
+            let goes_on = (s != 0) & (s == sign[x]);
+            let ends = !goes_on & (sign[x] != 0) & (rise[x] >= 40.0);
             let (w_add, r_add) = if ends {
                 (rise[x] * len[x], rise[x])
             } else {
@@ -300,17 +301,28 @@ fn edge_width(luma: &[f32], valid: &[bool], width: usize) -> f64 {
 fn colourfulness(region: &Region) -> f64 {
     // Integer sums, exact (as the float sums of these integers and halves
     // were), which the compiler can vectorise: yb is summed doubled.
+    // Blocks of 4096 pixels in 32-bit sums (which they cannot overflow:
+    // 510^2 * 4096 < 2^31), the blocks in 64-bit ones.
     let (mut count, mut s_rg, mut s_yb2, mut q_rg, mut q_yb2) = (0i64, 0i64, 0i64, 0i64, 0i64);
-    for (p, &v) in region.rgb.as_raw().chunks_exact(3).zip(&region.valid) {
-        let m = i64::from(v);
-        let [r, g, b] = [p[0], p[1], p[2]].map(i64::from);
-        let rg = (r - g) * m;
-        let yb2 = (r + g - 2 * b) * m;
-        count += m;
-        s_rg += rg;
-        s_yb2 += yb2;
-        q_rg += rg * rg;
-        q_yb2 += yb2 * yb2;
+    let rgb = region.rgb.as_raw();
+    for (pixels, valid) in rgb.chunks(3 * 4096).zip(region.valid.chunks(4096)) {
+        let (mut n, mut a, mut b2, mut qa, mut qb2) = (0i32, 0i32, 0i32, 0i32, 0i32);
+        for (p, &v) in pixels.chunks_exact(3).zip(valid) {
+            let m = i32::from(v);
+            let [r, g, b] = [p[0], p[1], p[2]].map(i32::from);
+            let rg = (r - g) * m;
+            let yb2 = (r + g - 2 * b) * m;
+            n += m;
+            a += rg;
+            b2 += yb2;
+            qa += rg * rg;
+            qb2 += yb2 * yb2;
+        }
+        count += i64::from(n);
+        s_rg += i64::from(a);
+        s_yb2 += i64::from(b2);
+        q_rg += i64::from(qa);
+        q_yb2 += i64::from(qb2);
     }
     if count == 0 {
         return 0.0;

@@ -206,8 +206,19 @@ fn nearest_luma(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Opti
             let (mut u, mut v) = (fixed(u0), fixed(v0));
             let span = NEAREST_SPAN as i64;
             let (du, dv) = ((fixed(u1) - u) / span, (fixed(v1) - v) / span);
+            let inside = |u: i64, v: i64| u >= 0 && v >= 0 && u < max_u && v < max_v;
+            let last = pixels.len() as i64 - 1;
+            if inside(u, v) && inside(u + last * du, v + last * dv) {
+                // Both ends inside the image: so is every step between.
+                for px in pixels {
+                    *px = luma_u8(raw, (v >> 16) as usize * source_width + (u >> 16) as usize);
+                    u += du;
+                    v += dv;
+                }
+                continue;
+            }
             for px in pixels {
-                if u >= 0 && v >= 0 && u < max_u && v < max_v {
+                if inside(u, v) {
                     *px = luma_u8(raw, (v >> 16) as usize * source_width + (u >> 16) as usize);
                 }
                 u += du;
