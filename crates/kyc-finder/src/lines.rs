@@ -45,8 +45,8 @@ impl SideLine {
 }
 
 /// Thins edges to one pixel across (non-maximum suppression along the
-/// gradient) and keeps those above `thr`.
-fn thin_edges(g: &Gradients, thr: f32) -> Vec<usize> {
+/// gradient) and keeps those above `thr`, as (index, x, y).
+fn thin_edges(g: &Gradients, thr: f32) -> Vec<(usize, usize, usize)> {
     let (w, h) = (g.w, g.h);
     let mut out = Vec::new();
     for y in 1..h.saturating_sub(1) {
@@ -70,7 +70,7 @@ fn thin_edges(g: &Gradients, thr: f32) -> Vec<usize> {
             let a = g.mag[(i as isize + off) as usize];
             let b = g.mag[(i as isize - off) as usize];
             if m >= a && m > b {
-                out.push(i);
+                out.push((i, x, y));
             }
         }
     }
@@ -95,8 +95,8 @@ pub(crate) fn find_lines(
         })
         .collect();
     let mut acc = vec![0f32; THETA_BINS * rho_bins];
-    for i in thin_edges(g, edge_thr) {
-        let (x, y) = ((i % w) as f32, (i / w) as f32);
+    for (i, x, y) in thin_edges(g, edge_thr) {
+        let (x, y) = (x as f32, y as f32);
         let mut ang = g.gy[i].atan2(g.gx[i]);
         if ang < 0.0 {
             ang += std::f32::consts::PI;
@@ -118,23 +118,24 @@ pub(crate) fn find_lines(
             if v < min_votes {
                 continue;
             }
-            let mut is_max = true;
-            'nb: for db in -3isize..=3 {
-                let bb = (b as isize + db).rem_euclid(THETA_BINS as isize) as usize;
-                for dr in -4isize..=4 {
-                    let rr = r as isize + dr;
-                    if rr < 0 || rr as usize >= rho_bins || (db == 0 && dr == 0) {
-                        continue;
-                    }
-                    let u = acc[bb * rho_bins + rr as usize];
-                    // Ties go to the lower index so a flat peak yields one line.
-                    if u > v || (u == v && (bb, rr as usize) < (b, r)) {
-                        is_max = false;
-                        break 'nb;
-                    }
-                }
-            }
-            if is_max {
+            // Whether any neighbour within (`reach_b`, `reach_r`) beats this
+            // cell. Ties go to the lower index so a flat peak yields one line.
+            let beaten = |reach_b: isize, reach_r: isize| {
+                (-reach_b..=reach_b).any(|db| {
+                    let bb = (b as isize + db).rem_euclid(THETA_BINS as isize) as usize;
+                    (-reach_r..=reach_r).any(|dr| {
+                        let rr = r as isize + dr;
+                        if rr < 0 || rr as usize >= rho_bins || (db == 0 && dr == 0) {
+                            return false;
+                        }
+                        let u = acc[bb * rho_bins + rr as usize];
+                        u > v || (u == v && (bb, rr as usize) < (b, r))
+                    })
+                })
+            };
+            // The adjacent cells first: most cells that are not a peak lose
+            // to one of them, before the whole window is read.
+            if !beaten(1, 1) && !beaten(3, 4) {
                 peaks.push((v, b, r));
             }
         }
