@@ -189,16 +189,25 @@ pub(crate) fn rgb_planes(rgb: &RgbImage, long: usize) -> [Plane; 3] {
         .map(|n| (0..=255 * n).map(|sum| sum as f32 / n as f32).collect())
         .collect();
     // Row pass: each output column's mean over its source columns, per channel.
+    // Each span's sum is a difference of running sums along the row: the
+    // spans' lengths alternate irregularly (3, 4, 3, ...), and looping over
+    // each one mispredicted its end.
     let mut rows: [Vec<f32>; 3] = std::array::from_fn(|_| vec![0f32; sw * h]);
+    let mut running = vec![[0usize; 3]; w + 1];
     for y in 0..h {
         let line = &raw[y * w * 3..(y + 1) * w * 3];
+        let mut acc = [0usize; 3];
+        for (r, p) in running[1..].iter_mut().zip(line.chunks_exact(3)) {
+            acc = [
+                acc[0] + usize::from(p[0]),
+                acc[1] + usize::from(p[1]),
+                acc[2] + usize::from(p[2]),
+            ];
+            *r = acc;
+        }
         for (x, &(a, b)) in ranges.iter().enumerate() {
-            let mut sum = [0usize; 3];
-            for p in line[a * 3..b * 3].chunks_exact(3) {
-                sum[0] += usize::from(p[0]);
-                sum[1] += usize::from(p[1]);
-                sum[2] += usize::from(p[2]);
-            }
+            let (to, from) = (running[b], running[a]);
+            let sum = [to[0] - from[0], to[1] - from[1], to[2] - from[2]];
             let n = b - a;
             for c in 0..3 {
                 rows[c][y * sw + x] = match means.get(n) {
