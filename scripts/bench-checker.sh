@@ -58,4 +58,9 @@ for side in sides:
           f"mean {sum(el)/len(el):.1f}, max {el[-1]}")
 print(f"peer / kyc: wall {med['peer'][0]/med['kyc'][0]:.2f}x, CPU {med['peer'][1]/med['kyc'][1]:.2f}x "
       "(above 1: kyc is faster)")
+# Each round's own ratio (its two runs were back to back): the spread says
+# how much the machine drifted during the run.
+ratios = sorted(p[1] / k[1] for p, k in zip(runs["peer"], runs["kyc"]))
+print(f"CPU ratio per round: median {statistics.median(ratios):.2f}x, "
+      f"range {ratios[0]:.2f}x-{ratios[-1]:.2f}x over {len(ratios)} rounds")
 PY
