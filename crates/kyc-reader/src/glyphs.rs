@@ -88,45 +88,70 @@ pub fn ink_mask(gray: &GrayImage, light_text: bool, window: u32, k: i32) -> Gray
     GrayImage::from_raw(w, h, out).expect("w x h bytes")
 }
 
-/// 8-connected components of the ink (non-zero) pixels.
+/// 8-connected components of the ink (non-zero) pixels, in the order of
+/// their first pixel (row-major).
 pub fn components(mask: &GrayImage) -> Vec<Glyph> {
     let (w, h) = mask.dimensions();
     let (wu, hu) = (w as usize, h as usize);
-    // Ink not yet taken into a component; taking a pixel clears it.
-    let mut ink: Vec<bool> = mask.as_raw().iter().map(|&v| v != 0).collect();
-    let mut out = Vec::new();
-    // Pixels as (x, y): a flat index would need a division per pixel to
-    // find its neighbours.
-    let mut stack: Vec<(usize, usize)> = Vec::new();
-    for start in 0..ink.len() {
-        if !ink[start] {
-            continue;
+    // Ink not yet taken into a component, with a one-pixel border of no
+    // ink around it so a neighbour never needs a bounds test; taking a
+    // pixel clears it.
+    let stride = wu + 2;
+    let mut ink = vec![false; stride * (hu + 2)];
+    for (row, src) in ink[stride..]
+        .chunks_exact_mut(stride)
+        .zip(mask.as_raw().chunks_exact(wu.max(1)))
+    {
+        for (i, &v) in row[1..=wu].iter_mut().zip(src) {
+            *i = v != 0;
         }
-        ink[start] = false;
-        stack.push((start % wu, start / wu));
-        let (sx, sy) = ((start % wu) as u32, (start / wu) as u32);
-        let (mut x0, mut y0, mut x1, mut y1, mut area) = (sx, sy, sx, sy, 0u32);
-        while let Some((x, y)) = stack.pop() {
-            area += 1;
-            let (xu, yu) = (x as u32, y as u32);
-            (x0, y0, x1, y1) = (x0.min(xu), y0.min(yu), x1.max(xu), y1.max(yu));
-            for ny in y.saturating_sub(1)..(y + 2).min(hu) {
-                for nx in x.saturating_sub(1)..(x + 2).min(wu) {
-                    let j = ny * wu + nx;
+    }
+    // Each neighbour as (padded-index offset, dx, dy).
+    let neighbours: [(isize, isize, isize); 8] = {
+        let s = stride as isize;
+        [
+            (-s - 1, -1, -1),
+            (-s, 0, -1),
+            (-s + 1, 1, -1),
+            (-1, -1, 0),
+            (1, 1, 0),
+            (s - 1, -1, 1),
+            (s, 0, 1),
+            (s + 1, 1, 1),
+        ]
+    };
+    let mut out = Vec::new();
+    // (padded index, x, y): the pixel (x, y) is at (y + 1) * stride + x + 1.
+    let mut stack: Vec<(usize, usize, usize)> = Vec::new();
+    for sy in 0..hu {
+        for sx in 0..wu {
+            let start = (sy + 1) * stride + sx + 1;
+            if !ink[start] {
+                continue;
+            }
+            ink[start] = false;
+            stack.push((start, sx, sy));
+            let (mut x0, mut y0, mut x1, mut y1, mut area) = (sx, sy, sx, sy, 0u32);
+            while let Some((i, x, y)) = stack.pop() {
+                area += 1;
+                (x0, y0, x1, y1) = (x0.min(x), y0.min(y), x1.max(x), y1.max(y));
+                for (d, dx, dy) in neighbours {
+                    let j = i.wrapping_add_signed(d);
                     if ink[j] {
                         ink[j] = false;
-                        stack.push((nx, ny));
+                        // Inside the image: the border holds no ink.
+                        stack.push((j, x.wrapping_add_signed(dx), y.wrapping_add_signed(dy)));
                     }
                 }
             }
+            out.push(Glyph {
+                x: x0 as u32,
+                y: y0 as u32,
+                w: (x1 - x0 + 1) as u32,
+                h: (y1 - y0 + 1) as u32,
+                area,
+            });
         }
-        out.push(Glyph {
-            x: x0,
-            y: y0,
-            w: x1 - x0 + 1,
-            h: y1 - y0 + 1,
-            area,
-        });
     }
     out
 }

@@ -148,3 +148,27 @@ fn the_ink_mask_compares_each_pixel_with_its_clamped_window_mean() {
         }
     }
 }
+
+#[test]
+fn components_join_diagonal_neighbours_and_reach_the_image_edges() {
+    // A diagonal stroke from the top-left corner, a bar along the right
+    // edge and the bottom row, and a lone pixel: three components, in the
+    // order of their first pixel.
+    let mut img = GrayImage::new(8, 6);
+    for i in 0..4 {
+        img.put_pixel(i, i, Luma([255]));
+    }
+    for y in 0..6 {
+        img.put_pixel(7, y, Luma([255]));
+    }
+    for x in 4..8 {
+        img.put_pixel(x, 5, Luma([255]));
+    }
+    img.put_pixel(5, 2, Luma([255]));
+    let found = components(&img);
+    let boxes: Vec<_> = found.iter().map(|g| (g.x, g.y, g.w, g.h, g.area)).collect();
+    assert_eq!(
+        boxes,
+        vec![(0, 0, 4, 4, 4), (4, 0, 4, 6, 9), (5, 2, 1, 1, 1)]
+    );
+}
