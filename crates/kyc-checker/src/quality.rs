@@ -199,26 +199,38 @@ struct Run {
 impl Run {
     /// Takes the next step `g`; a run that ends having climbed at least 40
     /// grey levels adds its rise-weighted length to `sums`.
-    ///
-    /// Written without branches on the data (selects only): on print and
-    /// texture the sign flips every few pixels, and mispredicted branches
-    /// were most of this measure's cost.
     #[inline]
     fn step(&mut self, g: f32, sums: &mut (f64, f64)) {
+        let (next, weighted, rise) = self.after(g);
+        *self = next;
+        sums.0 += f64::from(weighted);
+        sums.1 += f64::from(rise);
+    }
+
+    /// The run after step `g`, and what the step adds to the sums: the
+    /// ended run's rise-weighted length and its rise (both 0 unless a run
+    /// of at least 40 grey levels ended).
+    ///
+    /// Written without branches on the data (selects only, `&` not `&&`):
+    /// on print and texture the sign flips every few pixels, and
+    /// mispredicted branches were most of this measure's cost.
+    #[inline]
+    fn after(self, g: f32) -> (Run, f32, f32) {
         let s = i8::from(g > 1.0) - i8::from(g < -1.0);
         let a = g.abs();
-        let goes_on = s != 0 && s == self.sign;
-        let ends = !goes_on && self.sign != 0 && self.rise >= 40.0;
+        let goes_on = (s != 0) & (s == self.sign);
+        let ends = !goes_on & (self.sign != 0) & (self.rise >= 40.0);
         let (weighted, rise) = if ends {
             (self.rise * self.len, self.rise)
         } else {
             (0.0, 0.0)
         };
-        sums.0 += f64::from(weighted);
-        sums.1 += f64::from(rise);
-        self.len = if goes_on { self.len + 1.0 } else { 1.0 };
-        self.rise = if goes_on { self.rise + a } else { a };
-        self.sign = s;
+        let next = Run {
+            sign: s,
+            len: if goes_on { self.len + 1.0 } else { 1.0 },
+            rise: if goes_on { self.rise + a } else { a },
+        };
+        (next, weighted, rise)
     }
 }
 
@@ -251,9 +263,9 @@ fn edge_width(luma: &[f32], valid: &[bool], width: usize) -> f64 {
             run.step(step(y * width + x, y * width + x - 1), &mut rows);
         }
     }
-    // Columns side by side, their runs and sums held column-wise (one
-    // array per field) so a row's steps, independent of each other, are
-    // done several at a time: [`Run::step`]'s arithmetic, in the same order.
+    // Columns side by side, a row at a time, their runs and sums held
+    // column-wise (one array per field) so a row's steps, independent of
+    // each other, are done several at a time.
     let mut sign = vec![0i8; width];
     let mut len = vec![0.0f32; width];
     let mut rise = vec![0.0f32; width];
@@ -268,25 +280,21 @@ fn edge_width(luma: &[f32], valid: &[bool], width: usize) -> f64 {
             &valid[(y - 1) * width..][..width],
         );
         for x in 0..width {
+            let run = Run {
+                sign: sign[x],
+                len: len[x],
+                rise: rise[x],
+            };
+            // [`step`] on row slices (no bounds test per pixel).
             let g = if ok_here[x] & ok_above[x] {
                 here[x] - above[x]
             } else {
                 0.0
             };
-            let s = i8::from(g > 1.0) - i8::from(g < -1.0);
-            // `&`, not `&&`: no branch per pixel.
-            let goes_on = (s != 0) & (s == sign[x]);
-            let ends = !goes_on & (sign[x] != 0) & (rise[x] >= 40.0);
-            let (w_add, r_add) = if ends {
-                (rise[x] * len[x], rise[x])
-            } else {
-                (0.0, 0.0)
-            };
+            let (next, w_add, r_add) = run.after(g);
+            (sign[x], len[x], rise[x]) = (next.sign, next.len, next.rise);
             weighted[x] += f64::from(w_add);
             risen[x] += f64::from(r_add);
-            len[x] = if goes_on { len[x] + 1.0 } else { 1.0 };
-            rise[x] = if goes_on { rise[x] + g.abs() } else { g.abs() };
-            sign[x] = s;
         }
     }
     let cols = weighted
