@@ -176,18 +176,12 @@ pub fn warp(image: &RgbImage, corners: &Corners, max_long: f64) -> Option<Region
 /// in 1/256ths (integer arithmetic, at most one grey level from the exact
 /// interpolation).
 fn bilinear_into(src: &[u8], width: usize, height: usize, x: f64, y: f64, out: &mut [u8]) {
-    // Non-negative: truncation is the floor.
-    let (x0, y0) = (x as usize, y as usize);
+    let (x0, y0, fx, fy) = split(x, y);
     let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
-    let fx = ((x - x0 as f64) * 256.0) as u32;
-    let fy = ((y - y0 as f64) * 256.0) as u32;
     let (r0, r1) = (y0 * width, y1 * width);
-    let (a, b, c, d) = ((r0 + x0) * 3, (r0 + x1) * 3, (r1 + x0) * 3, (r1 + x1) * 3);
-    for i in 0..3 {
-        let top = u32::from(src[a + i]) * (256 - fx) + u32::from(src[b + i]) * fx;
-        let bottom = u32::from(src[c + i]) * (256 - fx) + u32::from(src[d + i]) * fx;
-        out[i] = ((top * (256 - fy) + bottom * fy + (1 << 15)) >> 16) as u8;
-    }
+    let at = |i: usize| [src[i * 3], src[i * 3 + 1], src[i * 3 + 2]];
+    let taps = [at(r0 + x0), at(r0 + x1), at(r1 + x0), at(r1 + x1)];
+    lerp_into(taps, fx, fy, out);
 }
 
 /// [`bilinear_into`] where (`x`, `y`) is at least a hair inside the last
@@ -195,14 +189,36 @@ fn bilinear_into(src: &[u8], width: usize, height: usize, x: f64, y: f64, out: &
 /// there is nothing to clamp, and each source row is one 6-byte read.
 #[inline]
 fn bilinear_inside(src: &[u8], width: usize, x: f64, y: f64, out: &mut [u8]) {
+    let (x0, y0, fx, fy) = split(x, y);
+    let at = (y0 * width + x0) * 3;
+    // The upper and lower source rows, two pixels each.
+    let (u, l) = (&src[at..at + 6], &src[at + width * 3..at + width * 3 + 6]);
+    let taps = [
+        [u[0], u[1], u[2]],
+        [u[3], u[4], u[5]],
+        [l[0], l[1], l[2]],
+        [l[3], l[4], l[5]],
+    ];
+    lerp_into(taps, fx, fy, out);
+}
+
+/// The pixel left of and above (`x`, `y`), both non-negative (truncation
+/// is the floor), and the position's fractions past it in 1/256ths.
+#[inline]
+fn split(x: f64, y: f64) -> (usize, usize, u32, u32) {
     let (x0, y0) = (x as usize, y as usize);
     let fx = ((x - x0 as f64) * 256.0) as u32;
     let fy = ((y - y0 as f64) * 256.0) as u32;
-    let at = (y0 * width + x0) * 3;
-    let (upper, lower) = (&src[at..at + 6], &src[at + width * 3..at + width * 3 + 6]);
+    (x0, y0, fx, fy)
+}
+
+/// The colour between four pixels (top-left, top-right, bottom-left,
+/// bottom-right) at fractions `fx`, `fy` (1/256ths), into `out`.
+#[inline]
+fn lerp_into([a, b, c, d]: [[u8; 3]; 4], fx: u32, fy: u32, out: &mut [u8]) {
     for i in 0..3 {
-        let top = u32::from(upper[i]) * (256 - fx) + u32::from(upper[i + 3]) * fx;
-        let bottom = u32::from(lower[i]) * (256 - fx) + u32::from(lower[i + 3]) * fx;
+        let top = u32::from(a[i]) * (256 - fx) + u32::from(b[i]) * fx;
+        let bottom = u32::from(c[i]) * (256 - fx) + u32::from(d[i]) * fx;
         out[i] = ((top * (256 - fy) + bottom * fy + (1 << 15)) >> 16) as u8;
     }
 }
