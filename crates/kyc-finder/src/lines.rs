@@ -111,43 +111,39 @@ pub(crate) fn find_lines(
             }
         }
     }
+    // Whether cell (`b`, `r`) holding `v` votes is beaten by a neighbour
+    // within (`reach_b`, `reach_r`). Ties go to the lower index so a flat
+    // peak yields one line.
+    let beaten = |b: usize, r: usize, v: f32, reach_b: isize, reach_r: isize| {
+        (-reach_b..=reach_b).any(|db| {
+            let bb = (b as isize + db).rem_euclid(THETA_BINS as isize) as usize;
+            (-reach_r..=reach_r).any(|dr| {
+                let rr = r as isize + dr;
+                if rr < 0 || rr as usize >= rho_bins || (db == 0 && dr == 0) {
+                    return false;
+                }
+                let u = acc[bb * rho_bins + rr as usize];
+                u > v || (u == v && (bb, rr as usize) < (b, r))
+            })
+        })
+    };
     let mut peaks: Vec<(f32, usize, usize)> = Vec::new();
     // Most cells have too few votes: a block of 16 of them is passed over
     // with one (vectorised) test before any cell is looked at alone.
     const BLOCK: usize = 16;
-    for (b, r) in (0..THETA_BINS)
-        .flat_map(|b| (0..rho_bins).step_by(BLOCK).map(move |from| (b, from)))
-        .filter(|&(b, from)| {
-            let row = &acc[b * rho_bins..(b + 1) * rho_bins];
-            row[from..(from + BLOCK).min(rho_bins)]
-                .iter()
-                .any(|&v| v >= min_votes)
-        })
-        .flat_map(|(b, from)| (from..(from + BLOCK).min(rho_bins)).map(move |r| (b, r)))
-    {
-        let v = acc[b * rho_bins + r];
-        if v < min_votes {
-            continue;
-        }
-        // Whether any neighbour within (`reach_b`, `reach_r`) beats this
-        // cell. Ties go to the lower index so a flat peak yields one line.
-        let beaten = |reach_b: isize, reach_r: isize| {
-            (-reach_b..=reach_b).any(|db| {
-                let bb = (b as isize + db).rem_euclid(THETA_BINS as isize) as usize;
-                (-reach_r..=reach_r).any(|dr| {
-                    let rr = r as isize + dr;
-                    if rr < 0 || rr as usize >= rho_bins || (db == 0 && dr == 0) {
-                        return false;
-                    }
-                    let u = acc[bb * rho_bins + rr as usize];
-                    u > v || (u == v && (bb, rr as usize) < (b, r))
-                })
-            })
-        };
-        // The adjacent cells first: most cells that are not a peak lose
-        // to one of them, before the whole window is read.
-        if !beaten(1, 1) && !beaten(3, 4) {
-            peaks.push((v, b, r));
+    for (b, row) in acc.chunks_exact(rho_bins).enumerate() {
+        for (block, cells) in row.chunks(BLOCK).enumerate() {
+            if cells.iter().all(|&v| v < min_votes) {
+                continue;
+            }
+            for (k, &v) in cells.iter().enumerate() {
+                let r = block * BLOCK + k;
+                // The adjacent cells first: most cells that are not a peak
+                // lose to one of them, before the whole window is read.
+                if v >= min_votes && !beaten(b, r, v, 1, 1) && !beaten(b, r, v, 3, 4) {
+                    peaks.push((v, b, r));
+                }
+            }
         }
     }
     peaks.sort_by(|a, b| b.0.total_cmp(&a.0));
