@@ -481,6 +481,14 @@ mod tests {
     use super::*;
     use image::Luma;
 
+    /// The largest grey-level difference between two same-size images.
+    fn largest_difference(a: &GrayImage, b: &GrayImage) -> Option<u8> {
+        a.pixels()
+            .zip(b.pixels())
+            .map(|(p, q)| p[0].abs_diff(q[0]))
+            .max()
+    }
+
     #[test]
     fn warp_of_an_axis_aligned_quad_is_a_crop() {
         let mut img = GrayImage::from_pixel(100, 80, Luma([255]));
@@ -508,11 +516,7 @@ mod tests {
         let quad = [[10.5, 7.0], [110.0, 12.0], [100.0, 85.0], [5.0, 80.0]];
         let direct = warp_rgb(&rgb, &quad, 64, 48).unwrap();
         let via_grey = warp(&to_gray(&rgb), &quad, 64, 48).unwrap();
-        let worst = direct
-            .pixels()
-            .zip(via_grey.pixels())
-            .map(|(a, b)| a[0].abs_diff(b[0]))
-            .max();
+        let worst = largest_difference(&direct, &via_grey);
         assert!(
             worst.is_some_and(|d| d <= 1),
             "largest difference {worst:?}"
@@ -535,11 +539,7 @@ mod tests {
         let quick = quick_copy(&rgb, Some(&quad), |_, _| 1.5).unwrap();
         let exact = warp_rgb(&rgb, &quad, ow, oh).unwrap();
         assert_eq!(quick.dimensions(), exact.dimensions());
-        let worst = quick
-            .pixels()
-            .zip(exact.pixels())
-            .map(|(a, b)| a[0].abs_diff(b[0]))
-            .max();
+        let worst = largest_difference(&quick, &exact);
         assert!(
             worst.is_some_and(|d| d <= 1),
             "largest difference {worst:?}"
