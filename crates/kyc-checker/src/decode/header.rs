@@ -78,7 +78,10 @@ pub fn jpeg_complete(bytes: &[u8]) -> bool {
     let Ok(frame_at) = jpeg_frame_offset(bytes) else {
         return false;
     };
-    bytes[frame_at..].windows(2).rev().any(|w| w == [0xFF, 0xD9])
+    bytes[frame_at..]
+        .windows(2)
+        .rev()
+        .any(|w| w == [0xFF, 0xD9])
 }
 
 pub fn jpeg_frame(bytes: &[u8]) -> Result<JpegFrame, DecodeError> {

@@ -381,6 +381,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_mrz_search_reaches_well_above_a_td1_zone() {
+        // An ID-1 card, 85.6 x 54 mm at 10 px/mm. Its TD1 zone, the deepest
+        // MRZ, takes the lowest 17.9 mm plus a 1 mm margin: 35 %.
+        let card = [[0.0, 0.0], [856.0, 0.0], [856.0, 540.0], [0.0, 540.0]];
+        let search = lower_part(&widened(&card), ZONE_SEARCH_FROM);
+        let zone_top = 540.0 * (1.0 - 0.35);
+        // Room for a finder quad a tenth of the card's height off.
+        for corner in [search[0], search[1]] {
+            assert!(corner[1] <= zone_top - 54.0, "search starts at {corner:?}");
+        }
+        for corner in [search[2], search[3]] {
+            assert!(corner[1] >= 540.0, "search ends at {corner:?}");
+        }
+    }
+
+    #[test]
     fn widened_pushes_each_side_out_by_a_tenth() {
         let c = [[0.0, 0.0], [100.0, 0.0], [100.0, 50.0], [0.0, 50.0]];
         let w = widened(&c);
