@@ -196,6 +196,9 @@ fn nearest_luma(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Opti
         fixed(f64::from(rgb.width())),
         fixed(f64::from(rgb.height())),
     );
+    let inside = |u: i64, v: i64| u >= 0 && v >= 0 && u < max_u && v < max_v;
+    // The luma at a 16.16 source position inside the image.
+    let at = |u: i64, v: i64| luma_u8(raw, (v >> 16) as usize * source_width + (u >> 16) as usize);
     let mut out = vec![255u8; width as usize * height as usize];
     for (y, row) in out.chunks_exact_mut(width as usize).enumerate() {
         let yc = y as f64 + 0.5;
@@ -206,12 +209,11 @@ fn nearest_luma(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Opti
             let (mut u, mut v) = (fixed(u0), fixed(v0));
             let span = NEAREST_SPAN as i64;
             let (du, dv) = ((fixed(u1) - u) / span, (fixed(v1) - v) / span);
-            let inside = |u: i64, v: i64| u >= 0 && v >= 0 && u < max_u && v < max_v;
             let last = pixels.len() as i64 - 1;
             if inside(u, v) && inside(u + last * du, v + last * dv) {
                 // Both ends inside the image: so is every step between.
                 for px in pixels {
-                    *px = luma_u8(raw, (v >> 16) as usize * source_width + (u >> 16) as usize);
+                    *px = at(u, v);
                     u += du;
                     v += dv;
                 }
@@ -219,7 +221,7 @@ fn nearest_luma(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Opti
             }
             for px in pixels {
                 if inside(u, v) {
-                    *px = luma_u8(raw, (v >> 16) as usize * source_width + (u >> 16) as usize);
+                    *px = at(u, v);
                 }
                 u += du;
                 v += dv;
@@ -243,13 +245,19 @@ fn luma(raw: &[u8], i: usize) -> f64 {
     0.2126 * f64::from(p[0]) + 0.7152 * f64::from(p[1]) + 0.0722 * f64::from(p[2])
 }
 
-/// [`luma`] rounded to a byte, in integer arithmetic (the BT.709 weights
-/// in 16-bit fixed point, summing to 65536): the nearest-pixel copy's
-/// whole per-pixel cost is this and one division.
-fn luma_u8(raw: &[u8], i: usize) -> u8 {
+/// [`luma`] in 16.16 fixed point, unrounded: the BT.709 weights scaled to
+/// sum to 65536. The one integer copy of the weights, for both quick-copy
+/// samplers.
+#[inline]
+fn luma_fixed(raw: &[u8], i: usize) -> u32 {
     let p = &raw[i * 3..i * 3 + 3];
-    ((13933 * u32::from(p[0]) + 46871 * u32::from(p[1]) + 4732 * u32::from(p[2]) + 32768) >> 16)
-        as u8
+    13933 * u32::from(p[0]) + 46871 * u32::from(p[1]) + 4732 * u32::from(p[2])
+}
+
+/// [`luma`] rounded to a byte, in integer arithmetic: the nearest-pixel
+/// copy's whole per-pixel cost is this and two adds.
+fn luma_u8(raw: &[u8], i: usize) -> u8 {
+    ((luma_fixed(raw, i) + 32768) >> 16) as u8
 }
 
 pub fn to_gray(image: &RgbImage) -> GrayImage {
@@ -366,10 +374,7 @@ fn bilinear_luma_fixed(raw: &[u8], width: usize, height: usize, x: f64, y: f64) 
     let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
     let fx = (((x - x0 as f64) * 256.0) as u32).min(256);
     let fy = (((y - y0 as f64) * 256.0) as u32).min(256);
-    let luma = |i: usize| {
-        let p = &raw[i * 3..i * 3 + 3];
-        (13933 * u32::from(p[0]) + 46871 * u32::from(p[1]) + 4732 * u32::from(p[2])) >> 8
-    };
+    let luma = |i: usize| luma_fixed(raw, i) >> 8;
     let (r0, r1) = (y0 * width, y1 * width);
     let top = luma(r0 + x0) * (256 - fx) + luma(r0 + x1) * fx;
     let bottom = luma(r1 + x0) * (256 - fx) + luma(r1 + x1) * fx;
