@@ -133,7 +133,6 @@ fn blur_effect(luma: &[f32], valid: &[bool], width: usize) -> f64 {
         let m = f32::from(u8::from(ok));
         (d_f * m, (d_f - d_b).max(0.0) * m)
     };
-    let total = |f: &[f64], v: &[f64]| (f.iter().sum::<f64>(), v.iter().sum::<f64>());
     let (mut sum_f, mut sum_v) = (vec![0.0f64; width], vec![0.0f64; width]);
     let mut boxed = vec![0.0f32; width];
     for (line, ok) in luma.chunks_exact(width).zip(valid.chunks_exact(width)) {
@@ -154,7 +153,7 @@ fn blur_effect(luma: &[f32], valid: &[bool], width: usize) -> f64 {
             sum_v[k] += f64::from(v);
         }
     }
-    let rows = total(&sum_f, &sum_v);
+    let rows = totals(&sum_f, &sum_v);
     // Columns: one running sum per column, advanced a row at a time.
     sum_f
         .iter_mut()
@@ -184,8 +183,14 @@ fn blur_effect(luma: &[f32], valid: &[bool], width: usize) -> f64 {
         }
         std::mem::swap(&mut prev, &mut cur);
     }
-    let cols = total(&sum_f, &sum_v);
+    let cols = totals(&sum_f, &sum_v);
     ratio(rows).max(ratio(cols))
+}
+
+/// The totals of two arrays of per-column sums, each added in column
+/// order (the measures that keep their sums column-wise end here).
+fn totals(a: &[f64], b: &[f64]) -> (f64, f64) {
+    (a.iter().sum(), b.iter().sum())
 }
 
 /// A monotone intensity run being followed along a row or a column.
@@ -297,10 +302,7 @@ fn edge_width(luma: &[f32], valid: &[bool], width: usize) -> f64 {
             risen[x] += f64::from(r_add);
         }
     }
-    let cols = weighted
-        .iter()
-        .zip(&risen)
-        .fold((0.0, 0.0), |acc, (w, r)| (acc.0 + w, acc.1 + r));
+    let cols = totals(&weighted, &risen);
     mean(rows).max(mean(cols))
 }
 
