@@ -128,6 +128,9 @@ pub fn warp(image: &RgbImage, corners: &Corners, max_long: f64) -> Option<Region
             (m[3] * x + m[4] * y + m[5]) / z - 0.5,
         )
     };
+    // Inside by a margin far above the rounding of the steps.
+    let well_inside =
+        |x: f64, y: f64| x >= 1e-6 && y >= 1e-6 && x <= max_x - 1e-6 && y <= max_y - 1e-6;
     for (y, (out, ok)) in rgb
         .chunks_exact_mut(w as usize * 3)
         .zip(valid.chunks_exact_mut(w as usize))
@@ -143,11 +146,9 @@ pub fn warp(image: &RgbImage, corners: &Corners, max_long: f64) -> Option<Region
             let (mut sx, mut sy) = map(x0, v);
             let (ex, ey) = map(x0 + SPAN as f64, v);
             let (dx, dy) = ((ex - sx) / SPAN as f64, (ey - sy) / SPAN as f64);
-            // Both ends well inside (a margin far above the rounding of
-            // the steps): every pixel between is too, and needs no test.
+            // Both ends well inside: every pixel between is too, and
+            // needs no test.
             let last = (ok.len() - 1) as f64;
-            let well_inside =
-                |x: f64, y: f64| x >= 1e-6 && y >= 1e-6 && x <= max_x - 1e-6 && y <= max_y - 1e-6;
             if well_inside(sx, sy) && well_inside(sx + last * dx, sy + last * dy) {
                 ok.fill(true);
                 for px in out.chunks_exact_mut(3) {
