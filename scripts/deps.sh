@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what kyc and its tests need on a Debian or Ubuntu machine, and
-# only what is missing: Tesseract 5 with the five player languages,
-# PostgreSQL (tests), and Garage (the S3 server the tests use).
+# only what is missing: Tesseract 5 with the five player languages, the
+# OCR-B font MRZs are matched against, PostgreSQL (tests), and Garage (the
+# S3 server the tests use).
 #
 #   scripts/deps.sh            # everything the tests need
 #   scripts/deps.sh --runtime  # only what `kyc serve` uses (Tesseract)
@@ -20,6 +21,7 @@ packages=()
 want() { dpkg -s "$1" >/dev/null 2>&1 || packages+=("$1"); }
 
 want tesseract-ocr
+want fonts-ocr-b
 for lang in eng rus tur kaz aze aze-cyrl; do want "tesseract-ocr-$lang"; done
 if (( ! runtime_only )); then
   want postgresql

@@ -11,6 +11,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
+pub mod ocrb;
 pub mod readings;
 
 /// The MRZ formats: ID-1 cards (3x30), ID-2 (2x36), passports (2x44),

@@ -382,6 +382,24 @@ fn bilinear_luma_fixed(raw: &[u8], width: usize, height: usize, x: f64, y: f64) 
         as u8
 }
 
+/// The rows `from..to` (fractions of its height) of the rectangle `quad`
+/// is warped to, as a quad in the source image: a copy of that quad shows
+/// exactly that band of the warped copy, at a fraction of its cost.
+pub fn band_of(quad: &Corners, from: f64, to: f64) -> Option<Corners> {
+    let (w, h) = quad_size(quad);
+    let hom = Homography::rect_to_quad(w, h, quad)?;
+    let at = |x: f64, y: f64| {
+        let (u, v) = hom.apply(x, y);
+        [u, v]
+    };
+    Some([
+        at(0.0, from * h),
+        at(w, from * h),
+        at(w, to * h),
+        at(0.0, to * h),
+    ])
+}
+
 /// Side lengths of the quad, as (width, height) averages of opposite sides.
 pub fn quad_size(c: &Corners) -> (f64, f64) {
     let d = |a: [f64; 2], b: [f64; 2]| ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();

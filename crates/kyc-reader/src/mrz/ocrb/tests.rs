@@ -1,0 +1,187 @@
+use ab_glyph::{point, ScaleFont};
+use image::{GrayImage, Luma};
+
+use super::*;
+
+const TD3: [&str; 2] = [
+    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
+    "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+];
+const TD1: [&str; 3] = [
+    "I<UTOD231458907<<<<<<<<<<<<<<<",
+    "7408122F1204159UTO<<<<<<<<<<<6",
+    "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+];
+
+/// Capital height and pitch of the strips `read_row` is given (the
+/// pitch of OCR-B is about 0.72 of its cap height... measured on print:
+/// 2.54 mm pitch for 2.0-2.4 mm capitals).
+const CAP: f64 = 36.0;
+const PITCH: f64 = 40.0;
+
+fn font() -> FontVec {
+    let bytes = std::fs::read(font_path()).expect(
+        "the OCR-B font (Debian's fonts-ocr-b, installed by scripts/deps.sh) is needed by these tests",
+    );
+    FontVec::try_from_vec(bytes).expect("font loads")
+}
+
+fn loaded() -> &'static Templates {
+    templates().expect("templates load from the installed OCR-B font")
+}
+
+/// `text` drawn in OCR-B as `zone::straighten` would return a row: dark
+/// grey print on light paper, capitals `CAP` tall on the strip's centre
+/// line, one glyph per `PITCH`, a pitch of paper each side; then blurred
+/// `blur` times with a 3x3 box, as a lens would.
+fn strip(text: &str, blur: usize) -> GrayImage {
+    let font = font();
+    let trial = rendered(&font, b'H', 100.0).unwrap().ink_h as f32;
+    let size = PxScale::from(100.0 * CAP as f32 / trial);
+    let w = ((text.len() + 2) as f64 * PITCH) as u32;
+    let h = (CAP * 1.8).round() as u32;
+    let mut out = GrayImage::from_pixel(w, h, Luma([215]));
+    let baseline = (f64::from(h) / 2.0 + CAP / 2.0) as f32;
+    for (i, c) in text.bytes().enumerate() {
+        let advance = font.as_scaled(size).h_advance(font.glyph_id(char::from(c)));
+        let left = (PITCH * (i + 1) as f64) as f32 + (PITCH as f32 - advance) / 2.0;
+        let glyph = font
+            .glyph_id(char::from(c))
+            .with_scale_and_position(size, point(left, baseline));
+        let Some(outlined) = font.outline_glyph(glyph) else {
+            continue;
+        };
+        let b = outlined.px_bounds();
+        outlined.draw(|x, y, v| {
+            let (x, y) = (b.min.x as i64 + i64::from(x), b.min.y as i64 + i64::from(y));
+            if (0..i64::from(w)).contains(&x) && (0..i64::from(h)).contains(&y) {
+                let p = out.get_pixel_mut(x as u32, y as u32);
+                p[0] = (f32::from(p[0]) * (1.0 - v) + 40.0 * v) as u8;
+            }
+        });
+    }
+    for _ in 0..blur {
+        out = image::imageops::blur(&out, 1.0);
+    }
+    out
+}
+
+fn read(lines: &[&str], blur: usize) -> TemplateReading {
+    let rows: Vec<Vec<CellScores>> = lines
+        .iter()
+        .map(|l| read_row(&strip(l, blur), CAP, PITCH, loaded()).expect("row splits into glyphs"))
+        .collect();
+    read_zone(&rows).expect("zone parses")
+}
+
+#[test]
+fn every_class_renders_as_a_template() {
+    let t = loaded();
+    for (class, &c) in CLASSES.iter().enumerate() {
+        assert!(
+            t.glyphs.iter().filter(|g| g.class == class).count() == 3,
+            "{} has no templates",
+            char::from(c)
+        );
+    }
+    // The filler is a little shorter than a capital (0.9 in this
+    // digitisation); digits and letters a full one.
+    let height = |c: u8| {
+        let class = CLASSES.iter().position(|&k| k == c).unwrap();
+        t.glyphs.iter().find(|g| g.class == class).unwrap().height
+    };
+    assert!((0.8..0.95).contains(&height(b'<')), "{}", height(b'<'));
+    assert!((height(b'E') - 1.0).abs() < 0.05, "{}", height(b'E'));
+}
+
+#[test]
+fn a_td3_zone_reads_exactly_with_every_check_passing() {
+    let r = read(&TD3, 0);
+    assert_eq!(r.mrz.lines, TD3.map(String::from));
+    assert!(r.mrz.valid, "{:?}", r.mrz.failed_checks);
+    assert_eq!(r.mrz.corrections, 0);
+    assert_eq!(r.mrz.surname, "ERIKSSON");
+    assert_eq!(r.mrz.format, Format::Td3);
+}
+
+#[test]
+fn a_td1_zone_reads_exactly() {
+    let r = read(&TD1, 0);
+    assert_eq!(r.mrz.lines, TD1.map(String::from));
+    assert!(r.mrz.valid, "{:?}", r.mrz.failed_checks);
+    assert_eq!(r.mrz.format, Format::Td1);
+}
+
+#[test]
+fn a_soft_print_still_reads_clearly() {
+    let r = read(&TD3, 2);
+    assert_eq!(r.mrz.lines, TD3.map(String::from));
+    assert!(r.weakest > 0.6 && r.closest > 0.05, "{r:?}");
+}
+
+#[test]
+fn a_misprinted_digit_fails_its_check_digit() {
+    // The birth date 740812 printed as 740813: the glyph reads clearly,
+    // the check digit catches it.
+    let line = TD3[1].replace("7408122", "7408132");
+    let r = read(&[TD3[0], &line], 0);
+    assert!(r.mrz.lines[1].contains("7408132"), "{:?}", r.mrz.lines);
+    assert!(r.mrz.failed_checks.contains(&"birth") || r.mrz.corrections > 0);
+}
+
+#[test]
+fn a_smudged_name_letter_is_not_read_clearly() {
+    // A blot over the S of ERIKSSON: no check digit covers names, so the
+    // glyph's own match is what must fail.
+    let mut s = strip(TD3[0], 0);
+    let x0 = (PITCH * (10.0 + 1.0)) as u32;
+    let mid = s.height() / 2;
+    for y in mid - 6..mid + 10 {
+        for x in x0 + 4..x0 + 30 {
+            s.put_pixel(x, y, Luma([40]));
+        }
+    }
+    let rows = vec![
+        read_row(&s, CAP, PITCH, loaded()).unwrap(),
+        read_row(&strip(TD3[1], 0), CAP, PITCH, loaded()).unwrap(),
+    ];
+    let r = read_zone(&rows).unwrap();
+    let clean = read(&TD3, 0);
+    assert!(
+        r.weakest < clean.weakest - 0.1 || r.closest < clean.closest,
+        "blotted {r:?} against clean {clean:?}"
+    );
+}
+
+#[test]
+fn positions_keep_to_their_class() {
+    // A name position never reads a digit, a date position never a letter,
+    // whatever the glyph: the O of a name and the 0 of a date match the
+    // same cell shape.
+    assert_eq!(class_at(Format::Td3, 0, 20), Class::Letter);
+    assert_eq!(class_at(Format::Td3, 1, 15), Class::Digit);
+    assert_eq!(class_at(Format::Td3, 1, 0), Class::Any);
+    assert_eq!(class_at(Format::Td1, 1, 16), Class::Letter);
+    assert_eq!(class_at(Format::Td1, 0, 14), Class::Digit);
+    assert!(!allows(Class::Letter, b'0') && !allows(Class::Digit, b'O'));
+}
+
+#[test]
+fn a_row_with_a_gap_is_not_read() {
+    // An MRZ has a glyph at every position; a missing one means the grid
+    // is not the zone's, and OCR should have the row.
+    let mut s = strip(TD3[1], 0);
+    let x0 = (PITCH * 6.0) as u32;
+    for y in 0..s.height() {
+        for x in x0..x0 + PITCH as u32 {
+            s.put_pixel(x, y, Luma([215]));
+        }
+    }
+    assert!(read_row(&s, CAP, PITCH, loaded()).is_none());
+}
+
+#[test]
+fn a_zone_of_the_wrong_size_has_no_format() {
+    let row = vec![[0.0f32; 37]; 40];
+    assert!(read_zone(&[row.clone(), row]).is_none());
+}
