@@ -75,6 +75,14 @@ pub struct Mrz {
     pub corrections: usize,
 }
 
+impl Mrz {
+    /// How good a reading is, for choosing between readings of one zone:
+    /// valid first, then fewer failing checks.
+    pub fn rank(&self) -> (bool, std::cmp::Reverse<usize>) {
+        (self.valid, std::cmp::Reverse(self.failed_checks.len()))
+    }
+}
+
 /// ICAO 9303 check digit: weights 7, 3, 1 repeating; `<` = 0, `0-9` their
 /// value, `A-Z` = 10–35. `None` on any other character.
 pub fn check_digit(field: &[u8]) -> Option<u8> {
@@ -276,10 +284,7 @@ pub fn find_mrz(raw_lines: &[String]) -> Option<(Mrz, usize)> {
             };
             let better = match &best {
                 None => true,
-                Some((b, _)) => {
-                    (mrz.valid, usize::MAX - mrz.failed_checks.len())
-                        > (b.valid, usize::MAX - b.failed_checks.len())
-                }
+                Some((b, _)) => mrz.rank() > b.rank(),
             };
             if better {
                 best = Some((mrz, start));

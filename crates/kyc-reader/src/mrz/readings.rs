@@ -174,14 +174,10 @@ fn best_without_drop(readings: &[Vec<String>]) -> Option<Mrz> {
     Some(best)
 }
 
-/// Orders parses: valid first, then fewer failing checks, then fewer
-/// characters added or cut to fit the format.
-fn rank(m: &Mrz, misfit: usize) -> (bool, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>) {
-    (
-        m.valid,
-        std::cmp::Reverse(m.failed_checks.len()),
-        std::cmp::Reverse(misfit),
-    )
+/// Orders parses: by [`Mrz::rank`], then fewer characters added or cut
+/// to fit the format.
+fn rank(m: &Mrz, misfit: usize) -> ((bool, std::cmp::Reverse<usize>), std::cmp::Reverse<usize>) {
+    (m.rank(), std::cmp::Reverse(misfit))
 }
 
 /// One field's cells (line, position), and the values it could take

@@ -101,11 +101,7 @@ pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
     // Keeps the better of `best` and a new reading; answers whether the
     // best is now valid (no further pass needed).
     let mut keep = |mrz: Mrz, location: Option<Rect>| {
-        let better = best.as_ref().is_none_or(|(b, _)| {
-            (mrz.valid, std::cmp::Reverse(mrz.failed_checks.len()))
-                > (b.valid, std::cmp::Reverse(b.failed_checks.len()))
-        });
-        if better {
+        if best.as_ref().is_none_or(|(b, _)| mrz.rank() > b.rank()) {
             let location = location.map(|(x, y, w, h)| prepared.to_source(x, y, w, h));
             best = Some((mrz, location));
         }
@@ -121,11 +117,7 @@ pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
     // three zones that every OCR pass misreads pass all their checks by
     // template).
     if let Some((t, location)) = template {
-        let better = best.as_ref().is_none_or(|(b, _)| {
-            (t.mrz.valid, std::cmp::Reverse(t.mrz.failed_checks.len()))
-                > (b.valid, std::cmp::Reverse(b.failed_checks.len()))
-        });
-        if better {
+        if best.as_ref().is_none_or(|(b, _)| t.mrz.rank() > b.rank()) {
             best = Some((t.mrz, Some(location)));
         }
     }
