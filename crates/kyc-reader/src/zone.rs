@@ -199,7 +199,7 @@ fn refit(chain: &[Glyph], anchor: f64, pitch: f64) -> (f64, f64) {
 
 /// The least-squares line `y = a + b x` through `pts`, as (a, b); `None`
 /// with under 5 points or all at one x.
-fn least_squares(pts: &[(f64, f64)]) -> Option<(f64, f64)> {
+pub(crate) fn least_squares(pts: &[(f64, f64)]) -> Option<(f64, f64)> {
     if pts.len() < 5 {
         return None;
     }
@@ -221,7 +221,7 @@ fn centre_y(g: &Glyph) -> f64 {
     f64::from(g.y) + f64::from(g.h) / 2.0
 }
 
-fn centre_x(g: &Glyph) -> f64 {
+pub(crate) fn centre_x(g: &Glyph) -> f64 {
     f64::from(g.x) + f64::from(g.w) / 2.0
 }
 

@@ -14,7 +14,7 @@
 //! loaded at run time like Tesseract's language data, never shipped.
 //! Without it every zone goes to Tesseract, as before.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use ab_glyph::{Font, FontVec, PxScale};
@@ -23,6 +23,7 @@ use image::GrayImage;
 use super::{numeric_spans, parse, Format, Mrz};
 use crate::digits::Shape;
 use crate::glyphs::{components, ink_mask, Glyph};
+use crate::zone::{centre_x, least_squares};
 
 /// The characters an MRZ is printed in, in class order.
 pub const CLASSES: &[u8; 37] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<";
@@ -77,7 +78,7 @@ pub fn templates() -> Option<&'static Templates> {
 fn font_path() -> PathBuf {
     std::env::var_os("KYC_OCRB_FONT")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(DEFAULT_FONT).to_path_buf())
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_FONT))
 }
 
 impl Templates {
@@ -109,7 +110,7 @@ impl Templates {
 
     /// Every class's best match with `shape` whose ink is `height` cap
     /// heights tall, marked down where the heights disagree.
-    fn scores(&self, shape: &Shape, height: f32) -> [f32; 37] {
+    fn scores(&self, shape: &Shape, height: f32) -> CellScores {
         let mut best = [-1.0f32; 37];
         for t in &self.glyphs {
             let mut s = shape.correlation(&t.shape);
@@ -216,11 +217,10 @@ pub fn read_row(
     let cap_h = median(tall.iter().map(|c| f64::from(c.h)));
     let top = median(tall.iter().map(|c| f64::from(c.y)));
     let bottom = median(tall.iter().map(|c| f64::from(c.y + c.h)));
-    let centre = |c: &Glyph| f64::from(c.x) + f64::from(c.w) / 2.0;
     let singles: Vec<f64> = tall
         .iter()
         .filter(|c| f64::from(c.w) <= 1.2 * pitch)
-        .map(|c| centre(c))
+        .map(|c| centre_x(c))
         .collect();
     let (origin, step) = fit_grid(&singles, pitch)?;
     let cell_of = |x: f64| ((x - origin) / step).round() as i64;
@@ -231,7 +231,7 @@ pub fn read_row(
         let (a, b) = if f64::from(c.w) > 1.2 * step {
             (cell_of(left + step / 2.0), cell_of(right - step / 2.0))
         } else {
-            let i = cell_of(centre(c));
+            let i = cell_of(centre_x(c));
             (i, i)
         };
         first = first.min(a);
@@ -275,25 +275,13 @@ pub fn read_row(
 /// numbers the glyphs by the first). `None` with under 5 centres.
 fn fit_grid(xs: &[f64], pitch: f64) -> Option<(f64, f64)> {
     let first = xs.iter().copied().fold(f64::INFINITY, f64::min);
-    if xs.len() < 5 || !first.is_finite() {
-        return None;
-    }
     let (mut origin, mut step) = (first, pitch);
     for _ in 0..2 {
         let pts: Vec<(f64, f64)> = xs
             .iter()
             .map(|&x| (((x - origin) / step).round(), x))
             .collect();
-        let n = pts.len() as f64;
-        let (si, sx) = pts.iter().fold((0.0, 0.0), |(a, b), p| (a + p.0, b + p.1));
-        let (mi, mx) = (si / n, sx / n);
-        let var: f64 = pts.iter().map(|p| (p.0 - mi).powi(2)).sum();
-        if var <= 0.0 {
-            return None;
-        }
-        let cov: f64 = pts.iter().map(|p| (p.0 - mi) * (p.1 - mx)).sum();
-        step = cov / var;
-        origin = mx - step * mi;
+        (origin, step) = least_squares(&pts)?;
         if !(0.7 * pitch..=1.3 * pitch).contains(&step) {
             return None;
         }
@@ -366,12 +354,9 @@ pub fn read_zone(rows: &[Vec<CellScores>]) -> Option<TemplateReading> {
     if rows.iter().any(|r| r.len() != width) {
         return None;
     }
-    let format = match (rows.len(), width) {
-        (3, 30) => Format::Td1,
-        (2, 36) => Format::Td2,
-        (2, 44) => Format::Td3,
-        _ => return None,
-    };
+    let format = [Format::Td1, Format::Td2, Format::Td3]
+        .into_iter()
+        .find(|f| f.shape() == (rows.len(), width))?;
     let (mut weakest, mut closest) = (f32::INFINITY, f32::INFINITY);
     let mut lines = Vec::with_capacity(rows.len());
     for (li, row) in rows.iter().enumerate() {

@@ -2,20 +2,11 @@ use ab_glyph::{point, ScaleFont};
 use image::{GrayImage, Luma};
 
 use super::*;
+use crate::mrz::tests::{TD1, TD3};
 
-const TD3: [&str; 2] = [
-    "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<",
-    "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
-];
-const TD1: [&str; 3] = [
-    "I<UTOD231458907<<<<<<<<<<<<<<<",
-    "7408122F1204159UTO<<<<<<<<<<<6",
-    "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
-];
-
-/// Capital height and pitch of the strips `read_row` is given (the
-/// pitch of OCR-B is about 0.72 of its cap height... measured on print:
-/// 2.54 mm pitch for 2.0-2.4 mm capitals).
+/// Capital height and pitch of the strips `read_row` is given: ICAO 9303
+/// prints 2.54 mm a character with capitals 2.0-2.4 mm tall, a pitch of
+/// 1.06-1.27 cap heights.
 const CAP: f64 = 36.0;
 const PITCH: f64 = 40.0;
 
