@@ -2,6 +2,8 @@
 //! row by row along each row's own slope, in two binarisations, with the
 //! check digits choosing between the readings field by field.
 
+use std::borrow::Cow;
+
 use image::GrayImage;
 use kyc_checker::{Corners, FieldLocation, Reason, Report};
 use kyc_core::ReasonCode;
@@ -14,7 +16,7 @@ use crate::mrz::ocrb::{self, TemplateReading};
 use crate::mrz::readings::{best_of, clean_row};
 use crate::mrz::{age_on, birth_date, expiry_date, find_mrz, Mrz};
 use crate::prep::{band_of, crop_for_ocr, quick_copy, resize_to, Prepared};
-use crate::zone::{find_zone, straighten, Zone};
+use crate::zone::{find_zone, straighten, Zone, ZoneRow};
 
 /// A box (x, y, width, height) in document pixels.
 type Rect = (u32, u32, u32, u32);
@@ -154,19 +156,28 @@ fn clear_reading(t: &TemplateReading) -> bool {
 /// font or when a row does not split into its glyphs.
 fn read_by_template(doc: &GrayImage, zone: &Zone) -> Option<TemplateReading> {
     let templates = ocrb::templates()?;
-    let pitch = zone.lines.iter().map(|r| r.pitch).fold(0.0, f64::max);
-    let x_from = f64::from(zone.x) - 1.5 * pitch;
-    let x_to = f64::from(zone.x + zone.w) + 1.5 * pitch;
     let rows = zone
         .lines
         .iter()
         .map(|row| {
-            let strip = straighten(doc, row, x_from, x_to, MRZ_GLYPH_PX)?;
-            let k = MRZ_GLYPH_PX / f64::from(row.glyph_h.max(1));
-            ocrb::read_row(&strip, MRZ_GLYPH_PX, row.pitch * k, templates)
+            let (strip, pitch) = row_strip(doc, zone, row)?;
+            ocrb::read_row(&strip, MRZ_GLYPH_PX, pitch, templates)
         })
         .collect::<Option<Vec<_>>>()?;
     ocrb::read_zone(&rows)
+}
+
+/// A zone row straightened at [`MRZ_GLYPH_PX`], with its glyph pitch in
+/// strip pixels. Every row spans the zone's leftmost to rightmost glyph,
+/// plus a pitch and a half: a row whose first or last glyphs the
+/// threshold lost is still read whole.
+fn row_strip(doc: &GrayImage, zone: &Zone, row: &ZoneRow) -> Option<(GrayImage, f64)> {
+    let pitch = zone.lines.iter().map(|r| r.pitch).fold(0.0, f64::max);
+    let x_from = f64::from(zone.x) - 1.5 * pitch;
+    let x_to = f64::from(zone.x + zone.w) + 1.5 * pitch;
+    let strip = straighten(doc, row, x_from, x_to, MRZ_GLYPH_PX)?;
+    let scale = MRZ_GLYPH_PX / f64::from(row.glyph_h.max(1));
+    Some((strip, row.pitch * scale))
 }
 
 /// Width of the copy searched for an MRZ zone: its glyphs are still
@@ -256,25 +267,25 @@ fn read_rows(ctx: &Context<'_>, doc: &GrayImage, zone: &Zone) -> Option<Mrz> {
         psm: 7,
         whitelist: MRZ_CHARS,
     };
-    // Every row from the zone's leftmost to rightmost glyph, plus a pitch
-    // and a half: a row whose first or last glyphs the threshold lost is
-    // still read whole.
-    let pitch = zone.lines.iter().map(|r| r.pitch).fold(0.0, f64::max);
-    let x_from = f64::from(zone.x) - 1.5 * pitch;
-    let x_to = f64::from(zone.x + zone.w) + 1.5 * pitch;
+    // Straightened once, shown in up to three views.
+    let strips: Vec<Option<GrayImage>> = zone
+        .lines
+        .iter()
+        .map(|row| row_strip(doc, zone, row).map(|(strip, _)| strip))
+        .collect();
     let mut readings: Vec<Vec<String>> = vec![Vec::new(); zone.lines.len()];
     let mut best: Option<Mrz> = None;
     for view in [View::Grey, View::Adaptive, View::Bordered] {
-        for (row, found) in zone.lines.iter().zip(readings.iter_mut()) {
-            let Some(strip) = straighten(doc, row, x_from, x_to, MRZ_GLYPH_PX) else {
+        for (strip, found) in strips.iter().zip(readings.iter_mut()) {
+            let Some(strip) = strip else {
                 continue;
             };
-            let strip = match view {
-                View::Grey => strip,
-                View::Adaptive => adaptive(&strip),
-                View::Bordered => padded(&strip),
+            let shown = match view {
+                View::Grey => Cow::Borrowed(strip),
+                View::Adaptive => Cow::Owned(adaptive(strip)),
+                View::Bordered => Cow::Owned(padded(strip)),
             };
-            let text: Vec<String> = recognise(ctx, &strip, &pass)
+            let text: Vec<String> = recognise(ctx, &shown, &pass)
                 .iter()
                 .map(|l| clean_row(&l.text()))
                 .collect();
