@@ -159,8 +159,7 @@ pub fn quick_copy(
     corners: Option<&Corners>,
     scale_for: impl Fn(f64, f64) -> f64,
 ) -> Option<GrayImage> {
-    let (sw, sh) = (f64::from(rgb.width()), f64::from(rgb.height()));
-    let whole = [[0.0, 0.0], [sw, 0.0], [sw, sh], [0.0, sh]];
+    let whole = whole(rgb);
     let quad = corners.unwrap_or(&whole);
     let (w, h) = quad_size(quad);
     let s = scale_for(w, h);
@@ -380,6 +379,12 @@ fn bilinear_luma_fixed(raw: &[u8], width: usize, height: usize, x: f64, y: f64) 
     let bottom = luma(r1 + x0) * (256 - fx) + luma(r1 + x1) * fx;
     ((u64::from(top) * u64::from(256 - fy) + u64::from(bottom) * u64::from(fy) + (1 << 23)) >> 24)
         as u8
+}
+
+/// The whole of `rgb` as a quad, clockwise from top-left.
+pub fn whole(rgb: &RgbImage) -> Corners {
+    let (w, h) = (f64::from(rgb.width()), f64::from(rgb.height()));
+    [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]]
 }
 
 /// The rows `from..to` (fractions of its height) of the rectangle `quad`

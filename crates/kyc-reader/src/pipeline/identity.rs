@@ -15,7 +15,7 @@ use crate::glyphs::ink_mask;
 use crate::mrz::ocrb::{self, TemplateReading};
 use crate::mrz::readings::{best_of, clean_row};
 use crate::mrz::{age_on, birth_date, expiry_date, find_mrz, Mrz};
-use crate::prep::{band_of, crop_for_ocr, quick_copy, resize_to, Prepared};
+use crate::prep::{band_of, crop_for_ocr, quick_copy, resize_to, whole, Prepared};
 use crate::zone::{find_zone, straighten, Zone, ZoneRow};
 
 /// A box (x, y, width, height) in document pixels.
@@ -59,24 +59,9 @@ pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
         report.extracted.extra.insert("mrz".into(), Value::Null);
         return;
     };
-    // Template matching first, on a reading copy of the zone's band only
-    // (a zone height above and below it): a clear reading costs neither
-    // OCR nor a reading copy of the whole page.
-    let (sw, sh) = (f64::from(ctx.image.width()), f64::from(ctx.image.height()));
-    let searched = lower.unwrap_or([[0.0, 0.0], [sw, 0.0], [sw, sh], [0.0, sh]]);
-    let (top, height) = (f64::from(found.y), f64::from(found.h));
-    let copy_h = f64::from(search.height().max(1));
-    let template = band_of(
-        &searched,
-        ((top - height) / copy_h).max(0.0),
-        ((top + 2.0 * height) / copy_h).min(1.0),
-    )
-    .and_then(|band| {
-        let prepared = Prepared::new(ctx.image, Some(&band), |w, _| READING_WIDTH / w.max(1.0));
-        let zone = find_zone(&prepared.image)?;
-        let reading = read_by_template(&prepared.image, &zone)?;
-        Some((reading, prepared.to_source(zone.x, zone.y, zone.w, zone.h)))
-    });
+    // Template matching first: a clear reading costs no OCR at all.
+    let searched = lower.unwrap_or_else(|| whole(ctx.image));
+    let template = read_band_by_template(ctx, &searched, search.height(), &found);
     if let Some((t, location)) = template.as_ref().filter(|(t, _)| clear_reading(t)) {
         tracing::debug!(
             weakest = t.weakest,
@@ -149,6 +134,30 @@ const TEMPLATE_MIN_LEAD: f32 = 0.08;
 /// enough: `XX` and `LL` weigh the same.
 fn clear_reading(t: &TemplateReading) -> bool {
     t.mrz.valid && t.weakest >= TEMPLATE_MIN_SCORE && t.closest >= TEMPLATE_MIN_LEAD
+}
+
+/// The zone `found` on a copy `copy_h` pixels tall of the quad `searched`,
+/// read by template (see [`read_by_template`]) on a reading copy of the
+/// zone's band only, a zone height above and below it: not of the whole
+/// page, most of whose pixels a template reading never looks at. With the
+/// zone's box in source pixels.
+fn read_band_by_template(
+    ctx: &Context<'_>,
+    searched: &Corners,
+    copy_h: u32,
+    found: &Zone,
+) -> Option<(TemplateReading, FieldLocation)> {
+    let (top, height) = (f64::from(found.y), f64::from(found.h));
+    let copy_h = f64::from(copy_h.max(1));
+    let band = band_of(
+        searched,
+        ((top - height) / copy_h).max(0.0),
+        ((top + 2.0 * height) / copy_h).min(1.0),
+    )?;
+    let prepared = Prepared::new(ctx.image, Some(&band), |w, _| READING_WIDTH / w.max(1.0));
+    let zone = find_zone(&prepared.image)?;
+    let reading = read_by_template(&prepared.image, &zone)?;
+    Some((reading, prepared.to_source(zone.x, zone.y, zone.w, zone.h)))
 }
 
 /// The zone read by matching its glyphs against the OCR-B templates, row
