@@ -36,25 +36,50 @@ const DEFAULT_FONT: &str = "/usr/share/fonts/opentype/ocr-b/OCRB.otf";
 /// for the 12 x 18 comparison grid after the stroke is thickened.
 const RENDER_CAP_PX: f32 = 48.0;
 
-/// How much a template's ink height (over the cap height) may differ from
-/// a glyph's before the match is marked down: a speck or a fragment cut to
-/// its ink box can look like any glyph, but not at a glyph's height.
+/// How much, as a fraction, a glyph's ink height may differ from a
+/// template's before the match is marked down: a speck or a fragment cut
+/// to its ink box can look like any glyph, but not at a glyph's height.
 const HEIGHT_TOLERANCE: f32 = 0.2;
 const HEIGHT_PENALTY: f32 = 0.3;
+
+/// OCR-B prints digits ~8 % taller than capitals, and that is what tells
+/// `0` from `O` (the same width over height and nearly the same shape).
+/// Once a row's cap height is known from the glyphs read (see
+/// [`read_row`]), a template is marked down by `FINE_HEIGHT_WEIGHT` per
+/// unit of fraction its height is off the glyph's, beyond the tolerance
+/// (the measuring error, a pixel in 36). Measured on a PassportEye
+/// specimen: without it, `000000000` read as `O000000O0`, which passes
+/// its check digit (24 x 7 + 24 x 3 = 240).
+const FINE_HEIGHT_TOLERANCE: f32 = 0.03;
+const FINE_HEIGHT_WEIGHT: f32 = 1.0;
+
+/// How many stroke weights each character is rendered at: its outline
+/// grown by 0 to `WEIGHTS - 1` pixels at [`RENDER_CAP_PX`].
+/// Photographed and thresholded print is bolder than the font's outline,
+/// by an amount that varies with focus and ink; a blurred passport frame
+/// (MIDV-500) needs the fourth.
+const WEIGHTS: usize = 5;
+
+/// A first-pass score at which a glyph counts as named (see
+/// [`cap_height`]).
+const CLEAR_GLYPH: f32 = 0.7;
 
 /// The rendered OCR-B characters.
 #[derive(Debug)]
 pub struct Templates {
+    /// Class-major: every weight of `A`, then of `B`, ...
     glyphs: Vec<Template>,
+    /// Each class's ink height over the cap height.
+    class_height: [f32; 37],
 }
 
 #[derive(Debug)]
 struct Template {
     /// Index into [`CLASSES`].
     class: usize,
+    /// How many pixels the outline was grown by, `0..WEIGHTS`.
+    weight: usize,
     shape: Shape,
-    /// Ink height over the cap height.
-    height: f32,
 }
 
 /// The templates from the installed OCR-B font, loaded once; `None` when
@@ -82,9 +107,8 @@ fn font_path() -> PathBuf {
 }
 
 impl Templates {
-    /// Renders every class from an OpenType/TrueType font, at three
-    /// stroke weights: photographed and thresholded print is bolder than
-    /// the font's outline, by an amount that varies with focus and ink.
+    /// Renders every class from an OpenType/TrueType font, at
+    /// [`WEIGHTS`] stroke weights.
     pub fn from_font(bytes: Vec<u8>) -> Option<Templates> {
         let font = FontVec::try_from_vec(bytes).ok()?;
         // ab_glyph sizes by the font's ascent-descent height; measure the
@@ -92,30 +116,53 @@ impl Templates {
         const TRIAL: f32 = 100.0;
         let trial_cap = rendered(&font, b'H', TRIAL)?.ink_h;
         let size = TRIAL * RENDER_CAP_PX / trial_cap.max(1) as f32;
-        let mut glyphs = Vec::new();
+        let mut glyphs = Vec::with_capacity(CLASSES.len() * WEIGHTS);
+        let mut class_height = [1.0f32; 37];
         for (class, &c) in CLASSES.iter().enumerate() {
             let glyph = rendered(&font, c, size)?;
-            let height = glyph.ink_h as f32 / RENDER_CAP_PX;
-            for grow in 0..3 {
-                let thick = dilate(&glyph.ink, glyph.w, glyph.h, grow);
+            class_height[class] = glyph.ink_h as f32 / RENDER_CAP_PX;
+            for weight in 0..WEIGHTS {
+                let thick = dilate(&glyph.ink, glyph.w, glyph.h, weight);
                 glyphs.push(Template {
                     class,
+                    weight,
                     shape: Shape::from_ink(&thick, glyph.w, glyph.h)?,
-                    height,
                 });
             }
         }
-        Some(Templates { glyphs })
+        Some(Templates {
+            glyphs,
+            class_height,
+        })
     }
 
-    /// Every class's best match with `shape` whose ink is `height` cap
-    /// heights tall, marked down where the heights disagree.
-    fn scores(&self, shape: &Shape, height: f32) -> CellScores {
+    /// `shape`'s correlation with every template, in template order.
+    fn correlations(&self, shape: &Shape) -> Vec<f32> {
+        self.glyphs
+            .iter()
+            .map(|t| shape.correlation(&t.shape))
+            .collect()
+    }
+
+    /// Every class's best match, from a glyph's `correlations` with the
+    /// templates of stroke weight `weight` (every weight when `None`),
+    /// marked down where the glyph's ink, `height` cap heights tall,
+    /// disagrees with the class's height: past [`HEIGHT_TOLERANCE`]
+    /// always, and past [`FINE_HEIGHT_TOLERANCE`] once the cap height is
+    /// the row's own (a `weight` is given).
+    fn scores(&self, correlations: &[f32], height: f32, weight: Option<usize>) -> CellScores {
         let mut best = [-1.0f32; 37];
-        for t in &self.glyphs {
-            let mut s = shape.correlation(&t.shape);
-            if (height - t.height).abs() > HEIGHT_TOLERANCE {
+        for (t, &r) in self.glyphs.iter().zip(correlations) {
+            if weight.is_some_and(|w| w != t.weight) {
+                continue;
+            }
+            let off = (height / self.class_height[t.class] - 1.0).abs();
+            let mut s = r;
+            if off > HEIGHT_TOLERANCE {
                 s -= HEIGHT_PENALTY;
+            }
+            if weight.is_some() {
+                s -= FINE_HEIGHT_WEIGHT * (off - FINE_HEIGHT_TOLERANCE).max(0.0);
             }
             best[t.class] = best[t.class].max(s);
         }
@@ -124,7 +171,7 @@ impl Templates {
 }
 
 /// A character rendered as ink (1) on background (0), with a margin of
-/// [`PAD`] pixels each side for the thickening.
+/// [`PAD`] pixels each side for the thickening (at least `WEIGHTS - 1`).
 struct Rendered {
     ink: Vec<f32>,
     w: usize,
@@ -133,7 +180,7 @@ struct Rendered {
     ink_h: usize,
 }
 
-const PAD: usize = 3;
+const PAD: usize = WEIGHTS;
 
 /// `c` at `size` pixels (the font's ascent-descent height), thresholded at
 /// half coverage.
@@ -177,15 +224,28 @@ fn dilate(ink: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
 /// One glyph position's match with each of [`CLASSES`], -1..=1.
 pub type CellScores = [f32; 37];
 
+/// One glyph position of a row, as cut by the grid.
+struct Cell {
+    /// Correlation with every template, in template order.
+    correlations: Vec<f32>,
+    /// Height of its ink, in strip pixels.
+    ink_h: f32,
+}
+
 /// The scores of every glyph position of one straightened MRZ row, left
 /// to right: `strip` as `zone::straighten` makes it (the row's centre line
 /// across its middle, capitals about `glyph_px` tall), `pitch` the row's
 /// glyph pitch in strip pixels.
 ///
-/// The glyphs are cut by the pitch grid, not taken as connected
-/// components: blur joins neighbours and thin print breaks a glyph in
-/// two, but every glyph still sits in its own cell. `None` when the glyphs
-/// do not sit on one grid or a cell holds no ink (an MRZ has no gaps).
+/// The glyphs are cut by the pitch grid (see [`Grid`]), not taken as
+/// connected components: blur joins neighbours and thin print breaks a
+/// glyph in two, but every glyph still sits in its own cell. Each cell is
+/// then scored twice: first against every template, which names most
+/// glyphs and so gives the row's cap height; then, with that height,
+/// against the templates of the row's one stroke weight, marked down
+/// where a template's height disagrees (see [`FINE_HEIGHT_TOLERANCE`]).
+/// `None` when the glyphs do not sit on one grid or a cell holds no ink
+/// (an MRZ has no gaps).
 pub fn read_row(
     strip: &GrayImage,
     glyph_px: f64,
@@ -214,7 +274,7 @@ pub fn read_row(
     if tall.len() < 5 {
         return None;
     }
-    let cap_h = median(tall.iter().map(|c| f64::from(c.h)));
+    let tall_h = median(tall.iter().map(|c| f64::from(c.h)));
     let top = median(tall.iter().map(|c| f64::from(c.y)));
     let bottom = median(tall.iter().map(|c| f64::from(c.y + c.h)));
     let singles: Vec<f64> = tall
@@ -222,16 +282,19 @@ pub fn read_row(
         .filter(|c| f64::from(c.w) <= 1.2 * pitch)
         .map(|c| centre_x(c))
         .collect();
-    let (origin, step) = fit_grid(&singles, pitch)?;
-    let cell_of = |x: f64| ((x - origin) / step).round() as i64;
+    let grid = Grid::fit(&singles, pitch)?;
     let (mut first, mut last) = (i64::MAX, i64::MIN);
     for c in &glyphs {
         let (left, right) = (f64::from(c.x), f64::from(c.x + c.w));
+        let i = grid.cell_of(centre_x(c));
+        let step = grid.step(i as f64);
         // A merged pair covers the cells of its two ends.
         let (a, b) = if f64::from(c.w) > 1.2 * step {
-            (cell_of(left + step / 2.0), cell_of(right - step / 2.0))
+            (
+                grid.cell_of(left + step / 2.0),
+                grid.cell_of(right - step / 2.0),
+            )
         } else {
-            let i = cell_of(centre_x(c));
             (i, i)
         };
         first = first.min(a);
@@ -240,12 +303,12 @@ pub fn read_row(
     if last < first || last - first >= 60 {
         return None;
     }
-    let margin = 0.15 * cap_h;
+    let margin = 0.15 * tall_h;
     let y0 = (top - margin).max(0.0) as u32;
     let y1 = ((bottom + margin).ceil() as u32).min(mask.height());
     let mut cells = Vec::with_capacity((last - first + 1) as usize);
     for i in first..=last {
-        let cx = origin + step * i as f64;
+        let (cx, step) = (grid.centre(i as f64), grid.step(i as f64));
         let x0 = (cx - step / 2.0).round().max(0.0) as u32;
         let x1 = ((cx + step / 2.0).round().max(0.0) as u32).min(mask.width());
         let (w, h) = (
@@ -264,29 +327,214 @@ pub fn read_row(
             }
         }
         let shape = Shape::from_ink(&ink, w, h)?;
-        let height = (ink_bottom.saturating_sub(ink_top)) as f64 / cap_h;
-        cells.push(templates.scores(&shape, height as f32));
+        cells.push(Cell {
+            correlations: templates.correlations(&shape),
+            ink_h: ink_bottom.saturating_sub(ink_top) as f32,
+        });
     }
-    Some(cells)
+    // First pass: every stroke weight, heights against the tall glyphs'
+    // median, which mixes capitals with the taller digits.
+    let tall_h = tall_h as f32;
+    let first_pass: Vec<CellScores> = cells
+        .iter()
+        .map(|c| templates.scores(&c.correlations, c.ink_h / tall_h, None))
+        .collect();
+    let Some(cap) = cap_height(&cells, &first_pass, templates) else {
+        return Some(first_pass);
+    };
+    // A row is printed, focused and thresholded as one, so its glyphs
+    // share one stroke weight: the one under which they match best.
+    // Letting each glyph take its own lets a wrong class catch up by
+    // being bolder or thinner (measured on PassportEye: an `M` read as
+    // `N`, an `I` a hair from `Z`).
+    let at_weight = |weight: usize| -> Vec<CellScores> {
+        cells
+            .iter()
+            .map(|c| templates.scores(&c.correlations, c.ink_h / cap, Some(weight)))
+            .collect()
+    };
+    let total = |scores: &[CellScores]| -> f32 { scores.iter().map(|s| best_class(s).1).sum() };
+    (0..WEIGHTS)
+        .map(at_weight)
+        .max_by(|a, b| total(a).total_cmp(&total(b)))
 }
 
-/// The grid `x = origin + step * i` through glyph centres `xs` spaced
-/// about `pitch` apart, fitted by least squares (twice: the second fit
-/// numbers the glyphs by the first). `None` with under 5 centres.
-fn fit_grid(xs: &[f64], pitch: f64) -> Option<(f64, f64)> {
-    let first = xs.iter().copied().fold(f64::INFINITY, f64::min);
-    let (mut origin, mut step) = (first, pitch);
-    for _ in 0..2 {
-        let pts: Vec<(f64, f64)> = xs
-            .iter()
-            .map(|&x| (((x - origin) / step).round(), x))
-            .collect();
-        (origin, step) = least_squares(&pts)?;
-        if !(0.7 * pitch..=1.3 * pitch).contains(&step) {
-            return None;
+/// The row's cap height in strip pixels: the median, over the glyphs the
+/// first pass named clearly (not `<`, whose height is its own), of their
+/// ink height over their class's height. `None` when no glyph was clear.
+fn cap_height(cells: &[Cell], scores: &[CellScores], templates: &Templates) -> Option<f32> {
+    let mut caps: Vec<f32> = cells
+        .iter()
+        .zip(scores)
+        .filter_map(|(cell, scores)| {
+            let (class, score) = best_class(scores);
+            (CLASSES[class] != b'<' && score >= CLEAR_GLYPH)
+                .then(|| cell.ink_h / templates.class_height[class])
+        })
+        .collect();
+    caps.sort_by(f32::total_cmp);
+    caps.get(caps.len() / 2).copied()
+}
+
+/// The best class of a cell, and its score.
+fn best_class(scores: &CellScores) -> (usize, f32) {
+    scores
+        .iter()
+        .copied()
+        .enumerate()
+        .fold((0, f32::NEG_INFINITY), |best, (i, s)| {
+            if s > best.1 {
+                (i, s)
+            } else {
+                best
+            }
+        })
+}
+
+/// Where the glyphs of a row sit: the centre of cell `i` at
+/// `a + b i + c i²`.
+///
+/// Why the square term: `zone::straighten` follows a row's slope, not the
+/// perspective along it, so on a page seen at an angle the pitch shrinks
+/// from one end of the row to the other. A straight grid fitted through
+/// all 44 glyphs then lies a third of a cell off at the ends (measured on
+/// a MIDV-500 passport frame: 10 px at a 36 px pitch, `P<U` read as
+/// `FCL`); the square term follows the change of pitch.
+#[derive(Debug, Clone, Copy)]
+struct Grid {
+    a: f64,
+    b: f64,
+    c: f64,
+}
+
+impl Grid {
+    fn centre(&self, i: f64) -> f64 {
+        self.a + self.b * i + self.c * i * i
+    }
+
+    /// The pitch at cell `i`.
+    fn step(&self, i: f64) -> f64 {
+        self.b + 2.0 * self.c * i
+    }
+
+    /// The cell whose centre is nearest `x`.
+    fn cell_of(&self, x: f64) -> i64 {
+        // Newton's method from the straight grid's answer: the square
+        // term is small, two steps settle it.
+        let mut i = (x - self.a) / self.b;
+        for _ in 0..2 {
+            i -= (self.centre(i) - x) / self.step(i);
+        }
+        i.round() as i64
+    }
+
+    /// The grid through glyph centres `xs` spaced about `pitch` apart,
+    /// fitted by least squares on their numbers from
+    /// [`number_in_sequence`]; then once more on its own numbering, so a
+    /// glyph the walk numbered wrong is put right by the rest. `None` with
+    /// under 5 centres or a pitch anywhere a third off `pitch`.
+    fn fit(xs: &[f64], pitch: f64) -> Option<Grid> {
+        let mut xs = xs.to_vec();
+        xs.sort_by(f64::total_cmp);
+        let fitted = |numbered: &[(f64, f64)]| -> Option<Grid> {
+            let (a, b) = least_squares(numbered)?;
+            // The square term needs glyphs across the row to be told
+            // from noise; a short row keeps the straight grid.
+            let curved = if numbered.len() >= 10 {
+                quadratic_fit(numbered)
+            } else {
+                None
+            };
+            Some(curved.unwrap_or(Grid { a, b, c: 0.0 }))
+        };
+        let grid = fitted(&number_in_sequence(&xs, pitch))?;
+        let renumbered: Vec<(f64, f64)> = xs.iter().map(|&x| (grid.cell_of(x) as f64, x)).collect();
+        let grid = fitted(&renumbered)?;
+        let (lo, hi) = (grid.cell_of(xs[0]), grid.cell_of(xs[xs.len() - 1]));
+        let steady = |i: i64| (0.7 * pitch..=1.3 * pitch).contains(&grid.step(i as f64));
+        (steady(lo) && steady(hi)).then_some(grid)
+    }
+}
+
+/// Sorted glyph centres `xs` numbered left to right, as (number, x): each
+/// the previous one's number plus the gap between them in pitches, the
+/// pitch being the median of the last few one-cell gaps. Why a walk and
+/// not one pitch for the row: along a row seen in perspective the pitch
+/// drifts, and over 44 glyphs a few per cent add up to whole cells. The
+/// fillers are among the centres, so the gaps are nearly all one cell.
+fn number_in_sequence(xs: &[f64], pitch: f64) -> Vec<(f64, f64)> {
+    const RECENT: usize = 5;
+    let mut gaps: Vec<f64> = xs
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|g| (0.7 * pitch..=1.3 * pitch).contains(g))
+        .collect();
+    gaps.sort_by(f64::total_cmp);
+    let mut local = gaps.get(gaps.len() / 2).copied().unwrap_or(pitch);
+    let mut recent: Vec<f64> = Vec::with_capacity(RECENT + 1);
+    let mut number = 0.0;
+    let mut numbered = Vec::with_capacity(xs.len());
+    for (k, &x) in xs.iter().enumerate() {
+        if k > 0 {
+            let gap = x - xs[k - 1];
+            let cells = (gap / local).round();
+            number += cells;
+            if cells == 1.0 {
+                recent.push(gap);
+                if recent.len() > RECENT {
+                    recent.remove(0);
+                }
+                local = median(recent.iter().copied());
+            }
+        }
+        numbered.push((number, x));
+    }
+    numbered
+}
+
+/// The least-squares parabola `y = a + b x + c x²` through `pts`; `None`
+/// when the points do not fix one (under 3 distinct x).
+fn quadratic_fit(pts: &[(f64, f64)]) -> Option<Grid> {
+    // Normal equations, x centred on its mean for conditioning.
+    let n = pts.len() as f64;
+    let m = pts.iter().map(|p| p.0).sum::<f64>() / n;
+    let (mut s, mut t) = ([0f64; 5], [0f64; 3]);
+    for &(x, y) in pts {
+        let u = x - m;
+        let mut p = 1.0;
+        for (k, sk) in s.iter_mut().enumerate() {
+            *sk += p;
+            if k < 3 {
+                t[k] += p * y;
+            }
+            p *= u;
         }
     }
-    Some((origin, step))
+    let det3 = |m: [[f64; 3]; 3]| {
+        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+    };
+    let normal = [[s[0], s[1], s[2]], [s[1], s[2], s[3]], [s[2], s[3], s[4]]];
+    let d = det3(normal);
+    if d.abs() < 1e-9 * s[4].max(1.0) {
+        return None;
+    }
+    // Cramer's rule: each coefficient with its column replaced by t.
+    let solve = |col: usize| {
+        let mut m = normal;
+        for (row, &ti) in m.iter_mut().zip(&t) {
+            row[col] = ti;
+        }
+        det3(m) / d
+    };
+    let (a, b, c) = (solve(0), solve(1), solve(2));
+    // Back from u = x - m to x.
+    Some(Grid {
+        a: a - b * m + c * m * m,
+        b: b - 2.0 * c * m,
+        c,
+    })
 }
 
 fn median(values: impl Iterator<Item = f64>) -> f64 {

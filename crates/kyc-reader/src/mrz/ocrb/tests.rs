@@ -26,16 +26,27 @@ fn loaded() -> &'static Templates {
 /// line, one glyph per `PITCH`, a pitch of paper each side; then blurred
 /// `blur` times with a 3x3 box, as a lens would.
 fn strip(text: &str, blur: usize) -> GrayImage {
+    strip_in_perspective(text, blur, 0.0)
+}
+
+/// As [`strip`], with the pitch shrinking along the row as on a page seen
+/// at an angle: `shrink` of `PITCH` wider than `PITCH` at the first glyph,
+/// as much narrower at the last, the mean pitch `PITCH`.
+fn strip_in_perspective(text: &str, blur: usize, shrink: f64) -> GrayImage {
     let font = font();
     let trial = rendered(&font, b'H', 100.0).unwrap().ink_h as f32;
     let size = PxScale::from(100.0 * CAP as f32 / trial);
-    let w = ((text.len() + 2) as f64 * PITCH) as u32;
+    let n = text.len() as f64;
+    // Pitch at glyph i: PITCH * (1 + shrink - 2 shrink i / (n - 1)).
+    let left_of = |i: f64| PITCH * (1.0 + i + shrink * i - shrink * i * (i - 1.0) / (n - 1.0));
+    let w = ((n + 2.0) * PITCH) as u32;
     let h = (CAP * 1.8).round() as u32;
     let mut out = GrayImage::from_pixel(w, h, Luma([215]));
     let baseline = (f64::from(h) / 2.0 + CAP / 2.0) as f32;
     for (i, c) in text.bytes().enumerate() {
         let advance = font.as_scaled(size).h_advance(font.glyph_id(char::from(c)));
-        let left = (PITCH * (i + 1) as f64) as f32 + (PITCH as f32 - advance) / 2.0;
+        let pitch = left_of(i as f64 + 1.0) - left_of(i as f64);
+        let left = left_of(i as f64) as f32 + (pitch as f32 - advance) / 2.0;
         let glyph = font
             .glyph_id(char::from(c))
             .with_scale_and_position(size, point(left, baseline));
@@ -57,6 +68,19 @@ fn strip(text: &str, blur: usize) -> GrayImage {
     out
 }
 
+/// `strip` made bolder, as a soft photo thresholds it: blurred (sigma 2)
+/// and thresholded near the paper's grey, in print and paper grey.
+fn thickened(strip: &GrayImage) -> GrayImage {
+    let soft = image::imageops::blur(strip, 2.0);
+    GrayImage::from_fn(soft.width(), soft.height(), |x, y| {
+        Luma([if soft.get_pixel(x, y)[0] < 200 {
+            40
+        } else {
+            215
+        }])
+    })
+}
+
 fn read(lines: &[&str], blur: usize) -> TemplateReading {
     let rows: Vec<Vec<CellScores>> = lines
         .iter()
@@ -70,19 +94,23 @@ fn every_class_renders_as_a_template() {
     let t = loaded();
     for (class, &c) in CLASSES.iter().enumerate() {
         assert!(
-            t.glyphs.iter().filter(|g| g.class == class).count() == 3,
+            t.glyphs.iter().filter(|g| g.class == class).count() == WEIGHTS,
             "{} has no templates",
             char::from(c)
         );
     }
     // The filler is a little shorter than a capital (0.9 in this
     // digitisation); digits and letters a full one.
-    let height = |c: u8| {
-        let class = CLASSES.iter().position(|&k| k == c).unwrap();
-        t.glyphs.iter().find(|g| g.class == class).unwrap().height
-    };
+    let height = |c: u8| t.class_height[CLASSES.iter().position(|&k| k == c).unwrap()];
     assert!((0.8..0.95).contains(&height(b'<')), "{}", height(b'<'));
     assert!((height(b'E') - 1.0).abs() < 0.05, "{}", height(b'E'));
+    // Digits stand taller than capitals: what tells `0` from `O`.
+    assert!(
+        height(b'0') > height(b'O') + 0.05,
+        "{} {}",
+        height(b'0'),
+        height(b'O')
+    );
 }
 
 #[test]
@@ -108,6 +136,49 @@ fn a_soft_print_still_reads_clearly() {
     let r = read(&TD3, 2);
     assert_eq!(r.mrz.lines, TD3.map(String::from));
     assert!(r.weakest > 0.6 && r.closest > 0.05, "{r:?}");
+}
+
+#[test]
+fn a_row_in_perspective_reads_exactly() {
+    // The pitch falls from 1.08 to 0.92 of the mean along the row: a
+    // straight grid through all 44 glyphs would lie ~0.4 of a cell off at
+    // the ends.
+    let rows: Vec<Vec<CellScores>> = TD3
+        .iter()
+        .map(|l| read_row(&strip_in_perspective(l, 1, 0.08), CAP, PITCH, loaded()).unwrap())
+        .collect();
+    let r = read_zone(&rows).unwrap();
+    assert_eq!(r.mrz.lines, TD3.map(String::from));
+    assert!(r.weakest > 0.6 && r.closest > 0.05, "{r:?}");
+}
+
+#[test]
+fn zero_and_capital_o_are_told_apart_in_bold_print() {
+    // Unconstrained (no position class), by their heights: OCR-B's `0`
+    // and `O` have the same width over height, and once the print is bold
+    // their shapes alone no longer tell them apart.
+    let text = "OO00O0O0O0UTO7408122F1204159ZE184226B<<<<<10";
+    let cells = read_row(&thickened(&strip(text, 0)), CAP, PITCH, loaded()).unwrap();
+    assert_eq!(cells.len(), text.len());
+    for (i, (c, scores)) in text.bytes().zip(&cells).enumerate() {
+        if c == b'O' || c == b'0' {
+            let read = CLASSES[best_class(scores).0];
+            assert_eq!(char::from(read), char::from(c), "glyph {i}");
+        }
+    }
+}
+
+#[test]
+fn a_bold_row_reads_at_a_heavier_weight() {
+    // Print thickened as a blurred photo thresholds it: the row takes a
+    // heavier stroke weight than the font's outline and still reads.
+    let rows = vec![
+        read_row(&strip(TD3[0], 0), CAP, PITCH, loaded()).unwrap(),
+        read_row(&thickened(&strip(TD3[1], 0)), CAP, PITCH, loaded()).unwrap(),
+    ];
+    let r = read_zone(&rows).unwrap();
+    assert_eq!(r.mrz.lines, TD3.map(String::from));
+    assert!(r.mrz.valid);
 }
 
 #[test]
