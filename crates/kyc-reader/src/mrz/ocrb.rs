@@ -46,7 +46,8 @@ const HEIGHT_PENALTY: f32 = 0.3;
 /// `0` from `O` (the same width over height and nearly the same shape).
 /// Once a row's cap height is known from the glyphs read (see
 /// [`read_row`]), a template is marked down by `FINE_HEIGHT_WEIGHT` per
-/// unit of fraction its height is off the glyph's, beyond the tolerance
+/// unit of fraction the glyph's height is off the template's, beyond the
+/// tolerance
 /// (the measuring error, a pixel in 36). Measured on a PassportEye
 /// specimen: without it, `000000000` read as `O000000O0`, which passes
 /// its check digit (24 x 7 + 24 x 3 = 240).
@@ -244,6 +245,9 @@ struct Cell {
 /// glyphs and so gives the row's cap height; then, with that height,
 /// against the templates of the row's one stroke weight, marked down
 /// where a template's height disagrees (see [`FINE_HEIGHT_TOLERANCE`]).
+/// A row none of whose glyphs the first pass names clearly keeps the
+/// first pass's scores (every weight, heights checked coarsely only); its
+/// glyphs are then too weak to pass the bar for a reading without OCR.
 /// `None` when the glyphs do not sit on one grid or a cell holds no ink
 /// (an MRZ has no gaps).
 pub fn read_row(
@@ -425,14 +429,22 @@ impl Grid {
         for _ in 0..2 {
             i -= (self.centre(i) - x) / self.step(i);
         }
-        i.round() as i64
+        // A degenerate grid (a step near 0) gives no sensible cell; keep
+        // the answer finite and small enough to subtract (`fit` rejects
+        // such a grid by its pitch).
+        if i.is_finite() {
+            i.round().clamp(-10_000.0, 10_000.0) as i64
+        } else {
+            0
+        }
     }
 
     /// The grid through glyph centres `xs` spaced about `pitch` apart,
     /// fitted by least squares on their numbers from
     /// [`number_in_sequence`]; then once more on its own numbering, so a
-    /// glyph the walk numbered wrong is put right by the rest. `None` with
-    /// under 5 centres or a pitch anywhere a third off `pitch`.
+    /// single glyph the walk numbered wrong is put right by the rest.
+    /// `None` with under 5 centres, or a pitch at the first or last glyph
+    /// more than 30 % off `pitch` (the pitch is linear in between).
     fn fit(xs: &[f64], pitch: f64) -> Option<Grid> {
         let mut xs = xs.to_vec();
         xs.sort_by(f64::total_cmp);
@@ -458,7 +470,7 @@ impl Grid {
 
 /// Sorted glyph centres `xs` numbered left to right, as (number, x): each
 /// the previous one's number plus the gap between them in pitches, the
-/// pitch being the median of the last few one-cell gaps. Why a walk and
+/// pitch being the median of the last few gaps within 30 % of it. Why a walk and
 /// not one pitch for the row: along a row seen in perspective the pitch
 /// drifts, and over 44 glyphs a few per cent add up to whole cells. The
 /// fillers are among the centres, so the gaps are nearly all one cell.
@@ -470,8 +482,11 @@ fn number_in_sequence(xs: &[f64], pitch: f64) -> Vec<(f64, f64)> {
         .filter(|g| (0.7 * pitch..=1.3 * pitch).contains(g))
         .collect();
     gaps.sort_by(f64::total_cmp);
-    let mut local = gaps.get(gaps.len() / 2).copied().unwrap_or(pitch);
-    let mut recent: Vec<f64> = Vec::with_capacity(RECENT + 1);
+    let row_pitch = gaps.get(gaps.len() / 2).copied().unwrap_or(pitch);
+    // Seeded with the row's median gap, so one odd first gap (a glyph
+    // split in two, a speck beside the row) cannot set the pitch alone.
+    let mut recent: Vec<f64> = vec![row_pitch; RECENT / 2 + 1];
+    let mut local = row_pitch;
     let mut number = 0.0;
     let mut numbered = Vec::with_capacity(xs.len());
     for (k, &x) in xs.iter().enumerate() {
@@ -479,7 +494,8 @@ fn number_in_sequence(xs: &[f64], pitch: f64) -> Vec<(f64, f64)> {
             let gap = x - xs[k - 1];
             let cells = (gap / local).round();
             number += cells;
-            if cells == 1.0 {
+            // Only gaps near the pitch move it.
+            if (gap / local - 1.0).abs() < 0.3 {
                 recent.push(gap);
                 if recent.len() > RECENT {
                     recent.remove(0);

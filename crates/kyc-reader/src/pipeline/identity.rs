@@ -130,8 +130,10 @@ const TEMPLATE_MIN_LEAD: f32 = 0.05;
 /// digit heights): the 16 zones passing both are all read right, with
 /// leads of 0.062-0.166; the valid readings below them that are wrong
 /// (`CWONG` for `CHONG`, `MABQOUK`, `MLD` for `NLD`) have leads of
-/// 0.003-0.007. The bar sits between, with room either side. Check
-/// digits alone are not enough: `XX` and `LL` weigh the same.
+/// 0.003-0.007. The bar is 0.043 above the worst wrong lead and 0.012
+/// below the lowest right one, on the same 46 images: a held-out set
+/// would tell better. Check digits alone are not enough: no check digit
+/// covers a name or a country code.
 fn clear_reading(t: &TemplateReading) -> bool {
     t.mrz.valid && t.weakest >= TEMPLATE_MIN_SCORE && t.closest >= TEMPLATE_MIN_LEAD
 }
