@@ -142,13 +142,15 @@ fn clear_reading(t: &TemplateReading) -> bool {
 /// read by template (see [`read_by_template`]) on a reading copy of the
 /// zone's band only, a zone height above and below it: not of the whole
 /// page, most of whose pixels a template reading never looks at. With the
-/// zone's box in source pixels.
+/// zone's box in source pixels. `None` without the font, before any copy
+/// is made.
 fn read_band_by_template(
     ctx: &Context<'_>,
     searched: &Corners,
     copy_h: u32,
     found: &Zone,
 ) -> Option<(TemplateReading, FieldLocation)> {
+    let templates = ocrb::templates()?;
     let (top, height) = (f64::from(found.y), f64::from(found.h));
     let copy_h = f64::from(copy_h.max(1));
     let band = band_of(
@@ -158,15 +160,18 @@ fn read_band_by_template(
     )?;
     let prepared = Prepared::new(ctx.image, Some(&band), |w, _| READING_WIDTH / w.max(1.0));
     let zone = find_zone(&prepared.image)?;
-    let reading = read_by_template(&prepared.image, &zone)?;
+    let reading = read_by_template(&prepared.image, &zone, templates)?;
     Some((reading, prepared.to_source(zone.x, zone.y, zone.w, zone.h)))
 }
 
-/// The zone read by matching its glyphs against the OCR-B templates, row
-/// by row on the same straightened strips OCR reads; `None` without the
-/// font or when a row does not split into its glyphs.
-fn read_by_template(doc: &GrayImage, zone: &Zone) -> Option<TemplateReading> {
-    let templates = ocrb::templates()?;
+/// The zone read by matching its glyphs against the OCR-B `templates`,
+/// row by row on the same straightened strips OCR reads; `None` when a
+/// row does not split into its glyphs.
+fn read_by_template(
+    doc: &GrayImage,
+    zone: &Zone,
+    templates: &ocrb::Templates,
+) -> Option<TemplateReading> {
     let rows = zone
         .lines
         .iter()
