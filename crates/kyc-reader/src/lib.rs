@@ -15,6 +15,7 @@ pub mod issue;
 pub mod mrz;
 mod pipeline;
 pub mod prep;
+mod stats;
 pub mod zone;
 
 #[cfg(test)]

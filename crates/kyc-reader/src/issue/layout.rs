@@ -9,6 +9,7 @@
 //! not the whole line above.
 
 use crate::engine::Word;
+use crate::stats::median;
 
 /// Words at one height across the page, left to right, from one or more
 /// Tesseract lines.
@@ -28,14 +29,6 @@ struct Span<'a> {
     h: f64,
     x0: u32,
     x1: u32,
-}
-
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    Some(v[v.len() / 2])
 }
 
 fn centre(w: &Word) -> (f64, f64) {
@@ -69,16 +62,11 @@ pub fn rows(lines: &[&[Word]]) -> Vec<Row> {
     let mut spans: Vec<Span<'_>> = lines
         .iter()
         .filter_map(|words| {
-            let cy = median(
-                words
-                    .iter()
-                    .map(|w| {
-                        let (x, y) = centre(w);
-                        y - slope * x
-                    })
-                    .collect(),
-            )?;
-            let h = median(words.iter().map(|w| f64::from(w.h.max(1))).collect())?;
+            let cy = median(words.iter().map(|w| {
+                let (x, y) = centre(w);
+                y - slope * x
+            }))?;
+            let h = median(words.iter().map(|w| f64::from(w.h.max(1))))?;
             let x0 = words.iter().map(|w| w.x).min()?;
             let x1 = words.iter().map(|w| w.x + w.w).max()?;
             Some(Span {

@@ -23,6 +23,7 @@ use image::GrayImage;
 use super::{numeric_spans, parse, Format, Mrz};
 use crate::digits::Shape;
 use crate::glyphs::{components, ink_mask, Glyph};
+use crate::stats::median;
 use crate::zone::{centre_x, least_squares};
 
 /// The characters an MRZ is printed in, in class order.
@@ -278,9 +279,9 @@ pub fn read_row(
     if tall.len() < 5 {
         return None;
     }
-    let tall_h = median(tall.iter().map(|c| f64::from(c.h)));
-    let top = median(tall.iter().map(|c| f64::from(c.y)));
-    let bottom = median(tall.iter().map(|c| f64::from(c.y + c.h)));
+    let tall_h = median(tall.iter().map(|c| f64::from(c.h)))?;
+    let top = median(tall.iter().map(|c| f64::from(c.y)))?;
+    let bottom = median(tall.iter().map(|c| f64::from(c.y + c.h)))?;
     let singles: Vec<f64> = tall
         .iter()
         .filter(|c| f64::from(c.w) <= 1.2 * pitch)
@@ -367,17 +368,12 @@ pub fn read_row(
 /// first pass named clearly (not `<`, whose height is its own), of their
 /// ink height over their class's height. `None` when no glyph was clear.
 fn cap_height(cells: &[Cell], scores: &[CellScores], templates: &Templates) -> Option<f32> {
-    let mut caps: Vec<f32> = cells
-        .iter()
-        .zip(scores)
-        .filter_map(|(cell, scores)| {
-            let (class, score) = best_class(scores);
-            (CLASSES[class] != b'<' && score >= CLEAR_GLYPH)
-                .then(|| cell.ink_h / templates.class_height[class])
-        })
-        .collect();
-    caps.sort_by(f32::total_cmp);
-    caps.get(caps.len() / 2).copied()
+    let caps = cells.iter().zip(scores).filter_map(|(cell, scores)| {
+        let (class, score) = best_class(scores);
+        (CLASSES[class] != b'<' && score >= CLEAR_GLYPH)
+            .then(|| f64::from(cell.ink_h / templates.class_height[class]))
+    });
+    median(caps).map(|cap| cap as f32)
 }
 
 /// The best class of a cell, and its score.
@@ -476,13 +472,11 @@ impl Grid {
 /// fillers are among the centres, so the gaps are nearly all one cell.
 fn number_in_sequence(xs: &[f64], pitch: f64) -> Vec<(f64, f64)> {
     const RECENT: usize = 5;
-    let mut gaps: Vec<f64> = xs
+    let gaps = xs
         .windows(2)
         .map(|w| w[1] - w[0])
-        .filter(|g| (0.7 * pitch..=1.3 * pitch).contains(g))
-        .collect();
-    gaps.sort_by(f64::total_cmp);
-    let row_pitch = gaps.get(gaps.len() / 2).copied().unwrap_or(pitch);
+        .filter(|g| (0.7 * pitch..=1.3 * pitch).contains(g));
+    let row_pitch = median(gaps).unwrap_or(pitch);
     // Seeded with the row's median gap, so one odd first gap (a glyph
     // split in two, a speck beside the row) cannot set the pitch alone.
     let mut recent: Vec<f64> = vec![row_pitch; RECENT / 2 + 1];
@@ -500,7 +494,7 @@ fn number_in_sequence(xs: &[f64], pitch: f64) -> Vec<(f64, f64)> {
                 if recent.len() > RECENT {
                     recent.remove(0);
                 }
-                local = median(recent.iter().copied());
+                local = median(recent.iter().copied()).unwrap_or(local);
             }
         }
         numbered.push((number, x));
@@ -551,12 +545,6 @@ fn quadratic_fit(pts: &[(f64, f64)]) -> Option<Grid> {
         b: b - 2.0 * c * m,
         c,
     })
-}
-
-fn median(values: impl Iterator<Item = f64>) -> f64 {
-    let mut v: Vec<f64> = values.collect();
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// A zone read by template.
