@@ -48,8 +48,7 @@ const HEIGHT_PENALTY: f32 = 0.3;
 /// Once a row's cap height is known from the glyphs read (see
 /// [`read_row`]), a template is marked down by `FINE_HEIGHT_WEIGHT` per
 /// unit of fraction the glyph's height is off the template's, beyond the
-/// tolerance
-/// (the measuring error, a pixel in 36). Measured on a PassportEye
+/// tolerance (the measuring error, a pixel in 36). Measured on a PassportEye
 /// specimen: without it, `000000000` read as `O000000O0`, which passes
 /// its check digit (24 x 7 + 24 x 3 = 240).
 const FINE_HEIGHT_TOLERANCE: f32 = 0.03;
@@ -147,23 +146,22 @@ impl Templates {
     }
 
     /// Every class's best match, from a glyph's `correlations` with the
-    /// templates of stroke weight `weight` (every weight when `None`),
-    /// marked down where the glyph's ink, `height` cap heights tall,
-    /// disagrees with the class's height: past [`HEIGHT_TOLERANCE`]
-    /// always, and past [`FINE_HEIGHT_TOLERANCE`] once the cap height is
-    /// the row's own (a `weight` is given).
-    fn scores(&self, correlations: &[f32], height: f32, weight: Option<usize>) -> CellScores {
+    /// templates `scoring` takes, marked down where the glyph's ink,
+    /// `height` cap heights tall, disagrees with the class's height.
+    fn scores(&self, correlations: &[f32], height: f32, scoring: Scoring) -> CellScores {
         let mut best = [-1.0f32; 37];
         for (t, &r) in self.glyphs.iter().zip(correlations) {
-            if weight.is_some_and(|w| w != t.weight) {
-                continue;
-            }
+            let fine = match scoring {
+                Scoring::Rough => false,
+                Scoring::Row { weight } if weight == t.weight => true,
+                Scoring::Row { .. } => continue,
+            };
             let off = (height / self.class_height[t.class] - 1.0).abs();
             let mut s = r;
             if off > HEIGHT_TOLERANCE {
                 s -= HEIGHT_PENALTY;
             }
-            if weight.is_some() {
+            if fine {
                 s -= FINE_HEIGHT_WEIGHT * (off - FINE_HEIGHT_TOLERANCE).max(0.0);
             }
             best[t.class] = best[t.class].max(s);
@@ -221,6 +219,18 @@ fn dilate(ink: &[f32], w: usize, h: usize, r: usize) -> Vec<f32> {
         }
     }
     out
+}
+
+/// Which templates a glyph is scored against, and how closely its height
+/// is held to its class's (see [`read_row`]).
+#[derive(Debug, Clone, Copy)]
+enum Scoring {
+    /// Every stroke weight, the height held within [`HEIGHT_TOLERANCE`]
+    /// only: the cap height is still a rough one.
+    Rough,
+    /// One stroke weight, the height also held within
+    /// [`FINE_HEIGHT_TOLERANCE`] of the row's own cap height.
+    Row { weight: usize },
 }
 
 /// One glyph position's match with each of [`CLASSES`], -1..=1.
@@ -320,29 +330,14 @@ pub fn read_row(
             x1.saturating_sub(x0) as usize,
             y1.saturating_sub(y0) as usize,
         );
-        let mut ink = vec![0f32; w * h];
-        let (mut ink_top, mut ink_bottom) = (usize::MAX, 0);
-        for y in 0..h {
-            for x in 0..w {
-                if mask.get_pixel(x0 + x as u32, y0 + y as u32)[0] != 0 {
-                    ink[y * w + x] = 1.0;
-                    ink_top = ink_top.min(y);
-                    ink_bottom = ink_bottom.max(y + 1);
-                }
-            }
-        }
-        let shape = Shape::from_ink(&ink, w, h)?;
-        cells.push(Cell {
-            correlations: templates.correlations(&shape),
-            ink_h: ink_bottom.saturating_sub(ink_top) as f32,
-        });
+        cells.push(cut_cell(&mask, (x0, y0), (w, h), templates)?);
     }
     // First pass: every stroke weight, heights against the tall glyphs'
     // median, which mixes capitals with the taller digits.
     let tall_h = tall_h as f32;
     let first_pass: Vec<CellScores> = cells
         .iter()
-        .map(|c| templates.scores(&c.correlations, c.ink_h / tall_h, None))
+        .map(|c| templates.scores(&c.correlations, c.ink_h / tall_h, Scoring::Rough))
         .collect();
     let Some(cap) = cap_height(&cells, &first_pass, templates) else {
         return Some(first_pass);
@@ -355,13 +350,39 @@ pub fn read_row(
     let at_weight = |weight: usize| -> Vec<CellScores> {
         cells
             .iter()
-            .map(|c| templates.scores(&c.correlations, c.ink_h / cap, Some(weight)))
+            .map(|c| templates.scores(&c.correlations, c.ink_h / cap, Scoring::Row { weight }))
             .collect()
     };
     let total = |scores: &[CellScores]| -> f32 { scores.iter().map(|s| best_class(s).1).sum() };
     (0..WEIGHTS)
         .map(at_weight)
         .max_by(|a, b| total(a).total_cmp(&total(b)))
+}
+
+/// The cell of `mask` at `origin`, `size` (w, h) pixels, matched against
+/// every template; `None` when it holds no ink.
+fn cut_cell(
+    mask: &GrayImage,
+    (x0, y0): (u32, u32),
+    (w, h): (usize, usize),
+    templates: &Templates,
+) -> Option<Cell> {
+    let mut ink = vec![0f32; w * h];
+    let (mut ink_top, mut ink_bottom) = (usize::MAX, 0);
+    for y in 0..h {
+        for x in 0..w {
+            if mask.get_pixel(x0 + x as u32, y0 + y as u32)[0] != 0 {
+                ink[y * w + x] = 1.0;
+                ink_top = ink_top.min(y);
+                ink_bottom = ink_bottom.max(y + 1);
+            }
+        }
+    }
+    let shape = Shape::from_ink(&ink, w, h)?;
+    Some(Cell {
+        correlations: templates.correlations(&shape),
+        ink_h: ink_bottom.saturating_sub(ink_top) as f32,
+    })
 }
 
 /// The row's cap height in strip pixels: the median, over the glyphs the
@@ -445,15 +466,15 @@ impl Grid {
         let mut xs = xs.to_vec();
         xs.sort_by(f64::total_cmp);
         let fitted = |numbered: &[(f64, f64)]| -> Option<Grid> {
-            let (a, b) = least_squares(numbered)?;
             // The square term needs glyphs across the row to be told
             // from noise; a short row keeps the straight grid.
-            let curved = if numbered.len() >= 10 {
-                quadratic_fit(numbered)
-            } else {
-                None
-            };
-            Some(curved.unwrap_or(Grid { a, b, c: 0.0 }))
+            if numbered.len() >= 10 {
+                if let Some(curved) = quadratic_fit(numbered) {
+                    return Some(curved);
+                }
+            }
+            let (a, b) = least_squares(numbered)?;
+            Some(Grid { a, b, c: 0.0 })
         };
         let grid = fitted(&number_in_sequence(&xs, pitch))?;
         let renumbered: Vec<(f64, f64)> = xs.iter().map(|&x| (grid.cell_of(x) as f64, x)).collect();
@@ -466,10 +487,10 @@ impl Grid {
 
 /// Sorted glyph centres `xs` numbered left to right, as (number, x): each
 /// the previous one's number plus the gap between them in pitches, the
-/// pitch being the median of the last few gaps within 30 % of it. Why a walk and
-/// not one pitch for the row: along a row seen in perspective the pitch
-/// drifts, and over 44 glyphs a few per cent add up to whole cells. The
-/// fillers are among the centres, so the gaps are nearly all one cell.
+/// pitch being the median of the last few gaps within 30 % of it. Why a
+/// walk and not one pitch for the row: along a row seen in perspective the
+/// pitch drifts, and over 44 glyphs a few per cent add up to whole cells.
+/// The fillers are among the centres, so the gaps are nearly all one cell.
 fn number_in_sequence(xs: &[f64], pitch: f64) -> Vec<(f64, f64)> {
     const RECENT: usize = 5;
     let gaps = xs
