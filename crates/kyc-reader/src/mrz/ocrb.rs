@@ -244,97 +244,225 @@ struct Cell {
     ink_h: f32,
 }
 
-/// The scores of every glyph position of one straightened MRZ row, left
-/// to right: `strip` as `zone::straighten` makes it (the row's centre line
-/// across its middle, capitals about `glyph_px` tall), `pitch` the row's
-/// glyph pitch in strip pixels.
+/// One straightened MRZ row cut into glyph cells: its ink, the pitch grid
+/// its glyphs sit on, and the span of cells to read.
 ///
 /// The glyphs are cut by the pitch grid (see [`Grid`]), not taken as
 /// connected components: blur joins neighbours and thin print breaks a
-/// glyph in two, but every glyph still sits in its own cell. Each cell is
-/// then scored twice: first against every template, which names most
-/// glyphs and so gives the row's cap height; then, with that height,
-/// against the templates of the row's one stroke weight, marked down
-/// where a template's height disagrees (see [`FINE_HEIGHT_TOLERANCE`]).
-/// A row none of whose glyphs the first pass names clearly keeps the
-/// first pass's scores (every weight, heights checked coarsely only); its
-/// glyphs are then too weak to pass the bar for a reading without OCR.
-/// `None` when the glyphs do not sit on one grid or a cell holds no ink
-/// (an MRZ has no gaps).
+/// glyph in two, but every glyph still sits in its own cell.
+pub struct RowCells {
+    mask: GrayImage,
+    grid: Grid,
+    /// First and last cell read (grid numbers), inclusive.
+    span: (i64, i64),
+    /// How many of the span's cells at its left and right end hold no
+    /// glyph of the row's own (see [`align_rows`]).
+    widened: (i64, i64),
+    /// The rows of the strip the cells are cut from.
+    band: (u32, u32),
+    /// Median height of the row's capitals and digits, in strip pixels.
+    tall_h: f64,
+}
+
+impl RowCells {
+    /// The cells of a row: `strip` as `zone::straighten` makes it (the
+    /// row's centre line across its middle, capitals about `glyph_px`
+    /// tall), `pitch` the row's glyph pitch in strip pixels. The span
+    /// runs from the first to the last cell holding a glyph. `None` when
+    /// the glyphs do not sit on one grid.
+    pub fn find(strip: &GrayImage, glyph_px: f64, pitch: f64) -> Option<RowCells> {
+        let g = glyph_px;
+        let mid = f64::from(strip.height()) / 2.0;
+        let mask = ink_mask(strip, false, (g * 2.0) as u32, 10);
+        let glyphs: Vec<Glyph> = components(&mask)
+            .into_iter()
+            .filter(|c| {
+                let (h, w) = (f64::from(c.h), f64::from(c.w));
+                let cy = f64::from(c.y) + h / 2.0;
+                (0.3 * g..=1.5 * g).contains(&h)
+                    && (cy - mid).abs() <= 0.5 * g
+                    && w <= 3.0 * pitch
+                    && f64::from(c.area) >= 0.01 * g * g
+            })
+            .collect();
+        // Capitals and digits: the row's band and its grid.
+        let tall: Vec<&Glyph> = glyphs
+            .iter()
+            .filter(|c| f64::from(c.h) >= 0.75 * g)
+            .collect();
+        if tall.len() < 5 {
+            return None;
+        }
+        let tall_h = median(tall.iter().map(|c| f64::from(c.h)))?;
+        let top = median(tall.iter().map(|c| f64::from(c.y)))?;
+        let bottom = median(tall.iter().map(|c| f64::from(c.y + c.h)))?;
+        let singles: Vec<f64> = tall
+            .iter()
+            .filter(|c| f64::from(c.w) <= 1.2 * pitch)
+            .map(|c| centre_x(c))
+            .collect();
+        let grid = Grid::fit(&singles, pitch)?;
+        let (mut first, mut last) = (i64::MAX, i64::MIN);
+        for c in &glyphs {
+            let (left, right) = (f64::from(c.x), f64::from(c.x + c.w));
+            let i = grid.cell_of(centre_x(c));
+            let step = grid.step(i as f64);
+            // A merged pair covers the cells of its two ends.
+            let (a, b) = if f64::from(c.w) > 1.2 * step {
+                (
+                    grid.cell_of(left + step / 2.0),
+                    grid.cell_of(right - step / 2.0),
+                )
+            } else {
+                (i, i)
+            };
+            first = first.min(a);
+            last = last.max(b);
+        }
+        if last < first || last - first >= MAX_CELLS {
+            return None;
+        }
+        let margin = 0.15 * tall_h;
+        let y0 = (top - margin).max(0.0) as u32;
+        let y1 = ((bottom + margin).ceil() as u32).min(mask.height());
+        Some(RowCells {
+            mask,
+            grid,
+            span: (first, last),
+            widened: (0, 0),
+            band: (y0, y1),
+            tall_h,
+        })
+    }
+
+    /// Where the centres of the span's first and last cells are, in strip
+    /// pixels.
+    pub fn ends(&self) -> (f64, f64) {
+        let (first, last) = self.span;
+        (
+            self.grid.centre(first as f64),
+            self.grid.centre(last as f64),
+        )
+    }
+
+    /// The span widened to the cells whose centres are nearest `left`
+    /// and `right` (strip pixels), by at most `most` cells at each end;
+    /// never narrower.
+    fn widened_to(&self, left: f64, right: f64, most: i64) -> (i64, i64) {
+        let (first, last) = self.span;
+        (
+            self.grid.cell_of(left).clamp(first - most, first),
+            self.grid.cell_of(right).clamp(last, last + most),
+        )
+    }
+
+    /// Whether a cell the span was widened by holds ink that matches no
+    /// character (its best score under `bar`), given the row's `scores`
+    /// from [`score_row`]: something covers that end of the row.
+    pub fn covered(&self, scores: &[CellScores], bar: f32) -> bool {
+        let (left, right) = self.widened;
+        let n = scores.len();
+        let left = scores.iter().take(left as usize);
+        let right = scores.iter().skip(n.saturating_sub(right as usize));
+        left.chain(right).any(|s| best_class(s).1 < bar)
+    }
+}
+
+/// Brings the rows of a zone to one span, in place, where that gives
+/// every row a format's width: `scales[r]` is how many page pixels one
+/// pixel of row `r`'s strip is along the row, every strip starting at the
+/// same page column.
+///
+/// Why: the rows of an MRZ start and end in the same columns (every row
+/// is the format's full width, fillers included), so a glyph that one row
+/// lacks at an end where another has one is there but was not seen: a
+/// thumb over the page's corner, or its shadow merged with the glyph
+/// (measured on a MIDV-500 passport frame: the first `X` of the second
+/// row). Cutting its cell keeps the rows' columns aligned; without it the
+/// rows differ in length and the zone is not read. A row is widened by at
+/// most [`MOST_HIDDEN`] cells at each end, and only when every row then
+/// has a format's width: a row that reaches past the others because of a
+/// speck or the page's edge beside the zone (measured on PassportEye
+/// scans: two such cells before a `P`) is no reason to widen the rest.
+pub fn align_rows(rows: &mut [RowCells], scales: &[f64]) {
+    let ends = rows.iter().zip(scales).map(|(row, &scale)| {
+        let (left, right) = row.ends();
+        (left * scale, right * scale)
+    });
+    let (left, right) = ends.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, r), (a, b)| {
+        (l.min(a), r.max(b))
+    });
+    let Some(spans) = rows
+        .iter()
+        .zip(scales)
+        .map(|(row, &scale)| {
+            (scale > 0.0).then(|| row.widened_to(left / scale, right / scale, MOST_HIDDEN))
+        })
+        .collect::<Option<Vec<_>>>()
+    else {
+        return;
+    };
+    let width = |&(first, last): &(i64, i64)| last - first + 1;
+    let Some(w) = spans.first().map(width) else {
+        return;
+    };
+    let one_format = [Format::Td1, Format::Td2, Format::Td3]
+        .iter()
+        .any(|f| f.shape() == (rows.len(), w as usize));
+    if !one_format || spans.iter().any(|s| width(s) != w) {
+        return;
+    }
+    for (row, (first, last)) in rows.iter_mut().zip(spans) {
+        row.widened = (row.span.0 - first, last - row.span.1);
+        row.span = (first, last);
+    }
+}
+
+/// Most glyphs a row may be missing at each end for [`align_rows`] to
+/// cut their cells.
+const MOST_HIDDEN: i64 = 2;
+
+/// Most cells a row may span: the longest MRZ row is 44.
+const MAX_CELLS: i64 = 60;
+
+/// The scores of every glyph position of one straightened MRZ row, left
+/// to right (see [`RowCells::find`] for `strip`, `glyph_px` and `pitch`).
 pub fn read_row(
     strip: &GrayImage,
     glyph_px: f64,
     pitch: f64,
     templates: &Templates,
 ) -> Option<Vec<CellScores>> {
-    let g = glyph_px;
-    let mid = f64::from(strip.height()) / 2.0;
-    let mask = ink_mask(strip, false, (g * 2.0) as u32, 10);
-    let glyphs: Vec<Glyph> = components(&mask)
-        .into_iter()
-        .filter(|c| {
-            let (h, w) = (f64::from(c.h), f64::from(c.w));
-            let cy = f64::from(c.y) + h / 2.0;
-            (0.3 * g..=1.5 * g).contains(&h)
-                && (cy - mid).abs() <= 0.5 * g
-                && w <= 3.0 * pitch
-                && f64::from(c.area) >= 0.01 * g * g
-        })
-        .collect();
-    // Capitals and digits: the row's band and its grid.
-    let tall: Vec<&Glyph> = glyphs
-        .iter()
-        .filter(|c| f64::from(c.h) >= 0.75 * g)
-        .collect();
-    if tall.len() < 5 {
-        return None;
-    }
-    let tall_h = median(tall.iter().map(|c| f64::from(c.h)))?;
-    let top = median(tall.iter().map(|c| f64::from(c.y)))?;
-    let bottom = median(tall.iter().map(|c| f64::from(c.y + c.h)))?;
-    let singles: Vec<f64> = tall
-        .iter()
-        .filter(|c| f64::from(c.w) <= 1.2 * pitch)
-        .map(|c| centre_x(c))
-        .collect();
-    let grid = Grid::fit(&singles, pitch)?;
-    let (mut first, mut last) = (i64::MAX, i64::MIN);
-    for c in &glyphs {
-        let (left, right) = (f64::from(c.x), f64::from(c.x + c.w));
-        let i = grid.cell_of(centre_x(c));
-        let step = grid.step(i as f64);
-        // A merged pair covers the cells of its two ends.
-        let (a, b) = if f64::from(c.w) > 1.2 * step {
-            (
-                grid.cell_of(left + step / 2.0),
-                grid.cell_of(right - step / 2.0),
-            )
-        } else {
-            (i, i)
-        };
-        first = first.min(a);
-        last = last.max(b);
-    }
-    if last < first || last - first >= 60 {
-        return None;
-    }
-    let margin = 0.15 * tall_h;
-    let y0 = (top - margin).max(0.0) as u32;
-    let y1 = ((bottom + margin).ceil() as u32).min(mask.height());
+    score_row(&RowCells::find(strip, glyph_px, pitch)?, templates)
+}
+
+/// The scores of the cells of `row`'s span, left to right.
+///
+/// Each cell is scored twice: first against every template, which names
+/// most glyphs and so gives the row's cap height; then, with that height,
+/// against the templates of the row's one stroke weight, marked down
+/// where a template's height disagrees (see [`FINE_HEIGHT_TOLERANCE`]).
+/// A row none of whose glyphs the first pass names clearly keeps the
+/// first pass's scores (every weight, heights checked coarsely only); its
+/// glyphs are then too weak to pass the bar for a reading without OCR.
+/// `None` when a cell holds no ink (an MRZ has no gaps).
+pub fn score_row(row: &RowCells, templates: &Templates) -> Option<Vec<CellScores>> {
+    let (first, last) = row.span;
+    let (y0, y1) = row.band;
     let mut cells = Vec::with_capacity((last - first + 1) as usize);
     for i in first..=last {
-        let (cx, step) = (grid.centre(i as f64), grid.step(i as f64));
+        let (cx, step) = (row.grid.centre(i as f64), row.grid.step(i as f64));
         let x0 = (cx - step / 2.0).round().max(0.0) as u32;
-        let x1 = ((cx + step / 2.0).round().max(0.0) as u32).min(mask.width());
+        let x1 = ((cx + step / 2.0).round().max(0.0) as u32).min(row.mask.width());
         let (w, h) = (
             x1.saturating_sub(x0) as usize,
             y1.saturating_sub(y0) as usize,
         );
-        cells.push(cut_cell(&mask, (x0, y0), (w, h), templates)?);
+        cells.push(cut_cell(&row.mask, (x0, y0), (w, h), templates)?);
     }
     // First pass: every stroke weight, heights against the tall glyphs'
     // median, which mixes capitals with the taller digits.
-    let tall_h = tall_h as f32;
+    let tall_h = row.tall_h as f32;
     let first_pass: Vec<CellScores> = cells
         .iter()
         .map(|c| templates.scores(&c.correlations, c.ink_h / tall_h, Scoring::Rough))

@@ -280,3 +280,67 @@ fn a_zone_of_the_wrong_size_has_no_format() {
     let row = vec![[0.0f32; 37]; 40];
     assert!(read_zone(&[row.clone(), row]).is_none());
 }
+
+/// Row 2 of [`TD3`] with a thumb's shadow over its first glyph: a dark
+/// patch from the strip's left edge to half way into the second cell,
+/// taller than any glyph, so the first glyph is no component of its own.
+fn shadowed_second_row() -> GrayImage {
+    let mut s = strip(TD3[1], 0);
+    let x1 = (PITCH * 1.5) as u32;
+    for y in 0..s.height() {
+        for x in 0..x1 {
+            let p = s.get_pixel_mut(x, y);
+            p[0] = p[0].min(90);
+        }
+    }
+    s
+}
+
+#[test]
+fn a_row_whose_first_glyph_is_shadowed_is_aligned_and_covered() {
+    let mut rows = vec![
+        RowCells::find(&strip(TD3[0], 0), CAP, PITCH).unwrap(),
+        RowCells::find(&shadowed_second_row(), CAP, PITCH).unwrap(),
+    ];
+    let widths = |rows: &[RowCells]| {
+        rows.iter()
+            .map(|r| r.span.1 - r.span.0 + 1)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(widths(&rows), [44, 43], "the shadowed glyph is not seen");
+    align_rows(&mut rows, &[1.0, 1.0]);
+    assert_eq!(widths(&rows), [44, 44]);
+    assert_eq!(rows[1].widened, (1, 0));
+    let (first, shadowed) = (rows[0].ends().0, rows[1].ends().0);
+    assert!((first - shadowed).abs() < PITCH / 4.0, "{first} {shadowed}");
+    let scores: Vec<_> = rows
+        .iter()
+        .map(|r| score_row(r, loaded()).unwrap())
+        .collect();
+    assert!(!rows[0].covered(&scores[0], 0.6));
+    assert!(
+        rows[1].covered(&scores[1], 0.6),
+        "{:?}",
+        best_class(&scores[1][0])
+    );
+    // Every other glyph of the row is in its own column.
+    let read: String = scores[1][1..]
+        .iter()
+        .map(|s| char::from(CLASSES[best_class(s).0]))
+        .collect();
+    assert_eq!(read, TD3[1][1..]);
+}
+
+#[test]
+fn rows_are_not_widened_past_a_format() {
+    // Two specks' worth of glyphs before the first row (the page's edge
+    // beside a scanned zone): widening the second row to match would give
+    // 46 columns, no format's width.
+    let mut rows = vec![
+        RowCells::find(&strip(&format!("II{}", TD3[0]), 0), CAP, PITCH).unwrap(),
+        RowCells::find(&strip(TD3[1], 0), CAP, PITCH).unwrap(),
+    ];
+    align_rows(&mut rows, &[1.0, 1.0]);
+    assert_eq!(rows[1].widened, (0, 0));
+    assert_eq!(rows[1].span.1 - rows[1].span.0 + 1, 44);
+}
