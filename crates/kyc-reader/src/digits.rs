@@ -107,11 +107,22 @@ impl Shape {
 
     /// Correlation with another shape, -1..=1.
     pub fn correlation(&self, other: &Shape) -> f32 {
-        self.values
-            .iter()
-            .zip(&other.values)
-            .map(|(a, b)| a * b)
-            .sum()
+        // Eight running sums, not one: a single float sum is a chain of
+        // dependent adds the compiler may not reorder, so it runs one add
+        // at a time; eight lanes vectorise (the MRZ template reader makes
+        // ~16 000 of these a zone, measured at 3.2 ms with one sum).
+        const LANES: usize = 8;
+        let (a, b) = (&self.values, &other.values);
+        let n = a.len().min(b.len());
+        let mut sums = [0f32; LANES];
+        for (ca, cb) in a[..n].chunks_exact(LANES).zip(b[..n].chunks_exact(LANES)) {
+            for ((s, x), y) in sums.iter_mut().zip(ca).zip(cb) {
+                *s += x * y;
+            }
+        }
+        let tail = n - n % LANES;
+        let rest: f32 = a[tail..n].iter().zip(&b[tail..n]).map(|(x, y)| x * y).sum();
+        sums.iter().sum::<f32>() + rest
     }
 }
 

@@ -13,7 +13,7 @@
 use image::GrayImage;
 
 use crate::glyphs::{components, ink_mask, Glyph};
-use crate::prep::sample;
+use crate::prep::sample_line;
 
 /// A detected zone, in pixels of the image searched.
 #[derive(Debug, Clone, PartialEq)]
@@ -414,12 +414,12 @@ pub fn straighten(
     }
     let (ox, oy) = (x_from, row.centre_y(x_from));
     let mut out = GrayImage::new(out_w as u32, out_h as u32);
-    for (u, v, p) in out.enumerate_pixels_mut() {
-        let along = (f64::from(u) + 0.5) / k;
-        let across = (f64::from(v) + 0.5) / k - STRIP_HALF * gh;
-        let x = ox + along * c - across * s;
-        let y = oy + along * s + across * c;
-        p[0] = sample(gray, x, y);
+    let width = out_w as usize;
+    for (v, row) in out.chunks_exact_mut(width).enumerate() {
+        let along = 0.5 / k;
+        let across = (v as f64 + 0.5) / k - STRIP_HALF * gh;
+        let start = (ox + along * c - across * s, oy + along * s + across * c);
+        sample_line(gray, start, (c / k, s / k), row);
     }
     Some(out)
 }

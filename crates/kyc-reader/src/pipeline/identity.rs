@@ -189,7 +189,7 @@ fn read_band_by_template(
         ((top - height) / copy_h).max(0.0),
         ((top + 2.0 * height) / copy_h).min(1.0),
     )?;
-    let prepared = Prepared::new(ctx.image, Some(&band), |w, _| READING_WIDTH / w.max(1.0));
+    let prepared = Prepared::quick(ctx.image, &band, |w, _| READING_WIDTH / w.max(1.0));
     let zone = find_zone(&prepared.image)?;
     let reading = read_by_template(&prepared.image, &zone, templates)?;
     Some((reading, prepared.to_source(zone.x, zone.y, zone.w, zone.h)))
