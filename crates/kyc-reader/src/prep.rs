@@ -318,14 +318,23 @@ fn warp_rgb_fixed(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Op
     // pixel up and left of the mapped point.
     const HALF: i64 = 1 << 15;
     let (max_u, max_v) = (fixed(sw as f64), fixed(sh as f64));
-    // Both taps of each axis inside the image: no clamping needed.
-    let (tap_u, tap_v) = (((sw as i64 - 1) << 16) - 1, ((sh as i64 - 1) << 16) - 1);
-    let both_taps = |p: i64, q: i64| p >= 0 && q >= 0 && p <= tap_u && q <= tap_v;
-    let luma = |i: usize| luma_fixed(raw, i) >> 8;
+    // The luma of the quad's bounding box, computed once: each source
+    // pixel is a tap of several output pixels (the reading copy enlarges),
+    // and converting it at every tap was most of the warp's cost.
+    let plane = LumaPlane::of_box(rgb, quad);
+    // Both taps of each axis inside the box: no clamping needed.
+    let (tap_u, tap_v) = (
+        ((plane.x1 as i64 - 1) << 16) - 1,
+        ((plane.y1 as i64 - 1) << 16) - 1,
+    );
+    let (min_u, min_v) = ((plane.x0 as i64) << 16, (plane.y0 as i64) << 16);
+    let both_taps = |p: i64, q: i64| p >= min_u && q >= min_v && p <= tap_u && q <= tap_v;
     let interpolate = |p: i64, q: i64| -> u8 {
-        let (x0, y0) = ((p >> 16) as usize, (q >> 16) as usize);
+        let (x0, y0) = ((p >> 16) as usize - plane.x0, (q >> 16) as usize - plane.y0);
         let (fx, fy) = (((p >> 8) & 255) as u32, ((q >> 8) & 255) as u32);
-        let (r0, r1) = (y0 * sw + x0, (y0 + 1) * sw + x0);
+        let pw = plane.x1 - plane.x0;
+        let (r0, r1) = (y0 * pw + x0, (y0 + 1) * pw + x0);
+        let luma = |i: usize| u32::from(plane.luma[i]);
         let top = luma(r0) * (256 - fx) + luma(r0 + 1) * fx;
         let bottom = luma(r1) * (256 - fx) + luma(r1 + 1) * fx;
         ((u64::from(top) * u64::from(256 - fy) + u64::from(bottom) * u64::from(fy) + (1 << 23))
@@ -364,6 +373,45 @@ fn warp_rgb_fixed(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Op
         }
     }
     GrayImage::from_raw(width, height, out)
+}
+
+/// The luma of a box of a colour image, in 1/256ths of a grey level (as
+/// [`bilinear_luma_fixed`] takes it), row-major.
+struct LumaPlane {
+    luma: Vec<u16>,
+    /// The box, in source pixels: columns `x0..x1`, rows `y0..y1`.
+    x0: usize,
+    x1: usize,
+    y0: usize,
+    y1: usize,
+}
+
+impl LumaPlane {
+    /// The plane of the bounding box of `quad`, a pixel wider each side,
+    /// inside the image (empty when the quad is outside it).
+    fn of_box(rgb: &RgbImage, quad: &Corners) -> LumaPlane {
+        let (sw, sh) = (rgb.width() as usize, rgb.height() as usize);
+        let xs = quad.iter().map(|c| c[0]);
+        let ys = quad.iter().map(|c| c[1]);
+        let lo = |v: f64| (v.floor() - 1.0).max(0.0) as usize;
+        let hi = |v: f64, n: usize| ((v.ceil() + 2.0).max(0.0) as usize).min(n);
+        let x0 = lo(xs.clone().fold(f64::INFINITY, f64::min)).min(sw);
+        let x1 = hi(xs.fold(f64::NEG_INFINITY, f64::max), sw).max(x0);
+        let y0 = lo(ys.clone().fold(f64::INFINITY, f64::min)).min(sh);
+        let y1 = hi(ys.fold(f64::NEG_INFINITY, f64::max), sh).max(y0);
+        let raw = rgb.as_raw();
+        let mut luma = Vec::with_capacity((x1 - x0) * (y1 - y0));
+        for y in y0..y1 {
+            luma.extend((x0..x1).map(|x| (luma_fixed(raw, y * sw + x) >> 8) as u16));
+        }
+        LumaPlane {
+            luma,
+            x0,
+            x1,
+            y0,
+            y1,
+        }
+    }
 }
 
 /// Walks the output rectangle and maps each pixel centre into the source
