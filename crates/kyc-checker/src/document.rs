@@ -191,15 +191,12 @@ fn bilinear_into(src: &[u8], width: usize, height: usize, x: f64, y: f64, out: &
 #[inline]
 fn bilinear_inside(src: &[u8], width: usize, x: f64, y: f64, out: &mut [u8]) {
     let (x0, y0, fx, fy) = split(x, y);
-    let at = (y0 * width + x0) * 3;
-    // The upper and lower source rows, two pixels each.
-    let (u, l) = (&src[at..at + 6], &src[at + width * 3..at + width * 3 + 6]);
-    let taps = [
-        [u[0], u[1], u[2]],
-        [u[3], u[4], u[5]],
-        [l[0], l[1], l[2]],
-        [l[3], l[4], l[5]],
-    ];
+    // The upper and lower source rows, two pixels each, indexed byte by
+    // byte: sub-slices' range checks kept the loop from overlapping its
+    // loads (measured in kyc-reader's copies: 12 -> 4.5 ns a pixel).
+    let (u, l) = ((y0 * width + x0) * 3, ((y0 + 1) * width + x0) * 3);
+    let px = |i: usize| [src[i], src[i + 1], src[i + 2]];
+    let taps = [px(u), px(u + 3), px(l), px(l + 3)];
     lerp_into(taps, fx, fy, out);
 }
 
