@@ -40,9 +40,11 @@ enum View {
 
 /// Identity documents: an MRZ is looked for without OCR first (see
 /// `zone`); a document without one costs no OCR at all. A found zone is
-/// read row by row (see [`read_rows`]); if that gives no valid MRZ, the
-/// zone is read as one block, then the bottom half of the page, keeping
-/// the best.
+/// read by template (see `mrz::ocrb`), which settles most zones, and
+/// finds the ones a thumb covers (see [`report_covered`]); the rest are
+/// read by OCR row by row (see [`read_rows`]); if that gives no valid
+/// MRZ, the zone is read as one block, then the bottom half of the page,
+/// keeping the best.
 pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
     let corners = report.document.corners.as_ref().map(widened);
     // Most identity photos have no MRZ: look for one on a quick copy of the
