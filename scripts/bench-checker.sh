@@ -58,6 +58,12 @@ for side in sides:
           f"mean {sum(el)/len(el):.1f}, max {el[-1]}")
 print(f"peer / kyc: wall {med['peer'][0]/med['kyc'][0]:.2f}x, CPU {med['peer'][1]/med['kyc'][1]:.2f}x "
       "(above 1: kyc is faster)")
+# Each side's own per-image time (elapsed_ms, no process start-up: the
+# figure a long-running service sees), summed over the images, median
+# round: the peer pays ~0.3 s of Python and OpenCV imports per process.
+own = {side: statistics.median(sum(r[2]) for r in runs[side]) for side in sides}
+print(f"own elapsed_ms per image, median round: kyc {own['kyc']/n:.1f}, peer {own['peer']/n:.1f}; "
+      f"peer / kyc {own['peer']/own['kyc']:.2f}x")
 # Each round's own ratio (its two runs were back to back): the spread says
 # how much the machine drifted during the run.
 ratios = sorted(p[1] / k[1] for p, k in zip(runs["peer"], runs["kyc"]))
