@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use image::GrayImage;
 use kyc_checker::{Corners, FieldLocation, Reason, Report};
-use kyc_core::{ReasonCode, Verdict};
+use kyc_core::{Locale, ReasonCode, Verdict};
 use serde_json::{json, Value};
 
 use super::{location_value, recognise, Context};
@@ -77,7 +77,7 @@ pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
         return;
     }
     if covered {
-        report_covered(ctx, report);
+        report_covered(report, ctx.request.locale);
         return;
     }
     if ctx.engine().is_none() {
@@ -134,7 +134,7 @@ pub fn read_identity(ctx: &Context<'_>, report: &mut Report) {
 /// covered, with no reading. A photo the player is already asked to
 /// retake needs nothing more (the retake is read); otherwise a person
 /// reads what is left (`mrz_invalid`, a review).
-fn report_covered(ctx: &Context<'_>, report: &mut Report) {
+fn report_covered(report: &mut Report, locale: Locale) {
     tracing::debug!("MRZ covered at a row's end: not read");
     let extra = &mut report.extracted.extra;
     extra.insert("mrz".into(), Value::Null);
@@ -144,7 +144,7 @@ fn report_covered(ctx: &Context<'_>, report: &mut Report) {
         .iter()
         .any(|r| r.code.verdict() == Verdict::Retake);
     if !retake {
-        report.push(Reason::new(ReasonCode::MrzInvalid, ctx.request.locale));
+        report.push(Reason::new(ReasonCode::MrzInvalid, locale));
     }
 }
 
@@ -564,6 +564,26 @@ mod tests {
         for corner in [search[2], search[3]] {
             assert!(corner[1] >= 540.0, "search ends at {corner:?}");
         }
+    }
+
+    #[test]
+    fn a_covered_zone_asks_a_person_only_when_no_retake_is_asked() {
+        // A photo with nothing else wrong: the covered zone goes to a
+        // person (`mrz_invalid`, a review).
+        let mut clean = Report::new(kyc_core::DocumentKind::Identity);
+        report_covered(&mut clean, Locale::En);
+        assert!(clean.has(ReasonCode::MrzInvalid));
+        assert_eq!(clean.verdict, Verdict::Review);
+        assert_eq!(clean.extracted.extra["mrz"], Value::Null);
+        assert_eq!(clean.extracted.extra["mrz_covered"], Value::Bool(true));
+        // A photo the player must retake anyway (the thumb is over a
+        // corner): the retake is read, nothing is added.
+        let mut cut = Report::new(kyc_core::DocumentKind::Identity);
+        cut.push(Reason::new(ReasonCode::EdgesNotVisible, Locale::En));
+        report_covered(&mut cut, Locale::En);
+        assert!(!cut.has(ReasonCode::MrzInvalid));
+        assert_eq!(cut.verdict, Verdict::Retake);
+        assert_eq!(cut.extracted.extra["mrz_covered"], Value::Bool(true));
     }
 
     #[test]
