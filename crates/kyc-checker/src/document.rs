@@ -317,6 +317,30 @@ mod tests {
     }
 
     #[test]
+    fn the_fixed_point_interpolation_reaches_the_last_pixel_pair() {
+        // The furthest position the stepped warp may sample (just short of
+        // the last pixel centre on both axes): its taps are the last two
+        // columns and rows, in bounds, and it agrees with the clamped
+        // interpolation there.
+        let image = RgbImage::from_fn(9, 7, |x, y| {
+            image::Rgb([(x * 20) as u8, (y * 30) as u8, 99])
+        });
+        let (p, q) = ((8 << 16) - 1, (6 << 16) - 1);
+        let mut fixed = [0u8; 3];
+        bilinear_inside_fixed(image.as_raw(), 9, p, q, &mut fixed);
+        let mut clamped = [0u8; 3];
+        let (x, y) = (p as f64 / 65536.0, q as f64 / 65536.0);
+        bilinear_into(image.as_raw(), 9, 7, x, y, &mut clamped);
+        for c in 0..3 {
+            assert!(
+                (i16::from(fixed[c]) - i16::from(clamped[c])).abs() <= 1,
+                "{fixed:?} {clamped:?}"
+            );
+        }
+        assert!(fixed[0] > 150 && fixed[1] > 170, "{fixed:?}");
+    }
+
+    #[test]
     fn homography_maps_the_corners() {
         let from = [[0.0, 0.0], [100.0, 0.0], [100.0, 50.0], [0.0, 50.0]];
         let to = [[10.0, 20.0], [200.0, 5.0], [220.0, 130.0], [0.0, 110.0]];

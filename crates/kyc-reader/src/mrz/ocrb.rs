@@ -356,22 +356,64 @@ impl RowCells {
         )
     }
 
-    /// Whether a cell the span was widened by holds ink that matches no
-    /// character (its best score under `bar`), given the row's `scores`
-    /// from [`score_row`]: something covers that end of the row.
+    /// Cell `i`'s box in the strip: its origin and its size (w, h).
+    fn cell_rect(&self, i: i64) -> ((u32, u32), (usize, usize)) {
+        let (y0, y1) = self.band;
+        let (cx, step) = (self.grid.centre(i as f64), self.grid.step(i as f64));
+        let x0 = (cx - step / 2.0).round().max(0.0) as u32;
+        let x1 = ((cx + step / 2.0).round().max(0.0) as u32).min(self.mask.width());
+        let size = (
+            x1.saturating_sub(x0) as usize,
+            y1.saturating_sub(y0) as usize,
+        );
+        ((x0, y0), size)
+    }
+
+    /// Whether ink in cell `i`'s columns reaches both the strip's top and
+    /// its bottom row: something runs across the whole strip there. A glyph
+    /// never does: the strip reaches 0.9 glyph heights each side of the
+    /// row's centre line, the glyph 0.5, and the neighbouring rows' glyphs
+    /// stay outside it (rows sit 1.5-2 heights apart).
+    fn crossed(&self, i: i64) -> bool {
+        let ((x0, _), (w, _)) = self.cell_rect(i);
+        let h = self.mask.height();
+        let inked = |y: u32| (x0..x0 + w as u32).any(|x| self.mask.get_pixel(x, y)[0] != 0);
+        h >= 2 && inked(0) && inked(h - 1)
+    }
+
+    /// Whether a cell the span was widened by is covered, given the row's
+    /// `scores` from [`score_row`]: it matches no character (its best
+    /// score under `bar`) and ink crosses the whole strip there (see
+    /// [`RowCells::crossed`]). Both, because a glyph dropped for another
+    /// reason (joined to a stain, thinned by glare) also matches badly,
+    /// but stays within the row; a thumb or its shadow does not.
     pub fn covered(&self, scores: &[CellScores], bar: f32) -> bool {
+        let (first, last) = self.span;
         let (left, right) = self.widened;
-        let n = scores.len();
-        let left = scores.iter().take(left as usize);
-        let right = scores.iter().skip(n.saturating_sub(right as usize));
-        left.chain(right).any(|s| best_class(s).1 < bar)
+        let widened = (first..first + left).chain(last + 1 - right..=last);
+        widened.into_iter().any(|i| {
+            let score = usize::try_from(i - first)
+                .ok()
+                .and_then(|k| scores.get(k))
+                .map(|s| best_class(s).1);
+            score.is_some_and(|s| s < bar) && self.crossed(i)
+        })
     }
 }
 
+/// Where a row's strip lies along the zone: pixel `u` of the strip's
+/// centre line is `offset + scale * u` page pixels along the rows'
+/// direction, from a point common to every row. Measured along the rows,
+/// not as page x: on a skewed zone one column's glyphs sit further left or
+/// right from row to row (by the rows' spacing times the skew's sine).
+#[derive(Debug, Clone, Copy)]
+pub struct RowFrame {
+    pub offset: f64,
+    pub scale: f64,
+}
+
 /// Brings the rows of a zone to one span, in place, where that gives
-/// every row a format's width: `scales[r]` is how many page pixels one
-/// pixel of row `r`'s strip is along the row, every strip starting at the
-/// same page column.
+/// every row a format's width; `frames[r]` places row `r`'s strip.
 ///
 /// Why: the rows of an MRZ start and end in the same columns (every row
 /// is the format's full width, fillers included), so a glyph that one row
@@ -384,19 +426,21 @@ impl RowCells {
 /// has a format's width: a row that reaches past the others because of a
 /// speck or the page's edge beside the zone (measured on PassportEye
 /// scans: two such cells before a `P`) is no reason to widen the rest.
-pub fn align_rows(rows: &mut [RowCells], scales: &[f64]) {
-    let ends = rows.iter().zip(scales).map(|(row, &scale)| {
+pub fn align_rows(rows: &mut [RowCells], frames: &[RowFrame]) {
+    let ends = rows.iter().zip(frames).map(|(row, f)| {
         let (left, right) = row.ends();
-        (left * scale, right * scale)
+        (f.offset + left * f.scale, f.offset + right * f.scale)
     });
     let (left, right) = ends.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, r), (a, b)| {
         (l.min(a), r.max(b))
     });
+    let strip_px = |along: f64, f: &RowFrame| (along - f.offset) / f.scale;
     let Some(spans) = rows
         .iter()
-        .zip(scales)
-        .map(|(row, &scale)| {
-            (scale > 0.0).then(|| row.widened_to(left / scale, right / scale, MOST_HIDDEN))
+        .zip(frames)
+        .map(|(row, f)| {
+            (f.scale > 0.0)
+                .then(|| row.widened_to(strip_px(left, f), strip_px(right, f), MOST_HIDDEN))
         })
         .collect::<Option<Vec<_>>>()
     else {
@@ -448,17 +492,10 @@ pub fn read_row(
 /// `None` when a cell holds no ink (an MRZ has no gaps).
 pub fn score_row(row: &RowCells, templates: &Templates) -> Option<Vec<CellScores>> {
     let (first, last) = row.span;
-    let (y0, y1) = row.band;
     let mut cells = Vec::with_capacity((last - first + 1) as usize);
     for i in first..=last {
-        let (cx, step) = (row.grid.centre(i as f64), row.grid.step(i as f64));
-        let x0 = (cx - step / 2.0).round().max(0.0) as u32;
-        let x1 = ((cx + step / 2.0).round().max(0.0) as u32).min(row.mask.width());
-        let (w, h) = (
-            x1.saturating_sub(x0) as usize,
-            y1.saturating_sub(y0) as usize,
-        );
-        cells.push(cut_cell(&row.mask, (x0, y0), (w, h), templates)?);
+        let (origin, size) = row.cell_rect(i);
+        cells.push(cut_cell(&row.mask, origin, size, templates)?);
     }
     // First pass: every stroke weight, heights against the tall glyphs'
     // median, which mixes capitals with the taller digits.

@@ -215,7 +215,7 @@ fn read_by_template(
     templates: &ocrb::Templates,
 ) -> Option<TemplateZone> {
     let mut rows = Vec::with_capacity(zone.lines.len());
-    let mut scales = Vec::with_capacity(zone.lines.len());
+    let mut frames = Vec::with_capacity(zone.lines.len());
     for row in &zone.lines {
         let strip = row_strip(doc, zone, row)?;
         rows.push(ocrb::RowCells::find(
@@ -223,9 +223,9 @@ fn read_by_template(
             MRZ_GLYPH_PX,
             strip.pitch,
         )?);
-        scales.push(strip.page_px);
+        frames.push(strip.frame);
     }
-    ocrb::align_rows(&mut rows, &scales);
+    ocrb::align_rows(&mut rows, &frames);
     let scores = rows
         .iter()
         .map(|row| ocrb::score_row(row, templates))
@@ -245,8 +245,8 @@ struct RowStrip {
     image: GrayImage,
     /// The row's glyph pitch, in strip pixels.
     pitch: f64,
-    /// Page pixels along the row per strip pixel.
-    page_px: f64,
+    /// Where the strip lies along the zone.
+    frame: ocrb::RowFrame,
 }
 
 /// A zone row straightened at [`MRZ_GLYPH_PX`]. Every row spans the
@@ -258,10 +258,17 @@ fn row_strip(doc: &GrayImage, zone: &Zone, row: &ZoneRow) -> Option<RowStrip> {
     let x_to = f64::from(zone.x + zone.w) + 1.5 * pitch;
     let image = straighten(doc, row, x_from, x_to, MRZ_GLYPH_PX)?;
     let scale = MRZ_GLYPH_PX / f64::from(row.glyph_h.max(1));
+    // The strip starts at (x_from, the row's centre there) and runs along
+    // the row: its pixels are 1/scale page pixels apart, and its start
+    // lies x_from cos + y sin along the row's direction.
+    let (sin, cos) = row.slope.atan().sin_cos();
     Some(RowStrip {
         image,
         pitch: row.pitch * scale,
-        page_px: row.slope.atan().cos() / scale,
+        frame: ocrb::RowFrame {
+            offset: x_from * cos + row.centre_y(x_from) * sin,
+            scale: 1.0 / scale,
+        },
     })
 }
 
