@@ -4,6 +4,7 @@
 //! for a real edge just inside a stand-in, were measured and dropped: see
 //! FINDINGS.md.)
 
+use crate::geometry;
 use crate::gradient::Plane;
 use crate::quad::Candidate;
 use crate::Point;
@@ -57,7 +58,7 @@ fn side_contrast(col: &Colour, a: Point, b: Point, centre: Point, step: f32) -> 
     let p0 = col.planes.first()?;
     let (w, h) = (p0.w as f64, p0.h as f64);
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-    let len = dx.hypot(dy);
+    let len = geometry::length(dx, dy);
     if len < 4.0 {
         return None;
     }

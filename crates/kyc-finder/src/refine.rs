@@ -2,7 +2,7 @@
 //! coarse search runs at a few hundred pixels, which alone would cost
 //! several pixels of corner error at full size.
 
-use crate::geometry::Line;
+use crate::geometry::{self, Line};
 use crate::gradient::Sampler;
 use crate::Point;
 
@@ -13,7 +13,7 @@ pub(crate) fn refine_side(img: &mut dyn Sampler, a: Point, b: Point, reach: f64)
     let (w, h) = img.size();
     let (w, h) = (w as f64, h as f64);
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-    let len = dx.hypot(dy);
+    let len = geometry::length(dx, dy);
     if len < 10.0 {
         return None;
     }
