@@ -40,22 +40,27 @@ pub fn ink_mask(gray: &GrayImage, light_text: bool, window: u32, k: i32) -> Gray
     let (wu, hu) = (w as usize, h as usize);
     let px = gray.as_raw();
     let stride = wu + 1;
-    let mut integral = vec![0u64; stride * (hu + 1)];
+    // The integral image in wrapping 32-bit sums: a window's sum, taken as
+    // differences of them, is exact whenever the true sum fits in 32 bits
+    // (255 x a window of at most 4095 x 4095, the limit below), however
+    // far the integral itself has wrapped. Half the width of 64-bit sums,
+    // and the comparisons below vectorise.
+    let mut integral = vec![0u32; stride * (hu + 1)];
     for y in 0..hu {
-        let mut row = 0u64;
+        let mut row = 0u32;
         let (above, here) = integral[y * stride..(y + 2) * stride].split_at_mut(stride);
         for (x, &v) in px[y * wu..(y + 1) * wu].iter().enumerate() {
-            row += u64::from(v);
-            here[x + 1] = above[x + 1] + row;
+            row = row.wrapping_add(u32::from(v));
+            here[x + 1] = above[x + 1].wrapping_add(row);
         }
     }
-    let r = (window / 2).max(1) as usize;
+    let r = (window / 2).clamp(1, 2047) as usize;
     let k = i64::from(k);
     // `p` against the floored mean `sum / area`, without dividing:
     // p < mean - k  <=>  (p + k + 1) * area <= sum, and
     // p > mean + k  <=>  sum < (p - k) * area (for p - k >= 1).
-    let is_ink = |p: u8, sum: u64, area: usize| {
-        let (sum, p, area) = (sum as i64, i64::from(p), area as i64);
+    let is_ink = |p: u8, sum: u32, area: usize| {
+        let (sum, p, area) = (i64::from(sum), i64::from(p), area as i64);
         if light_text {
             p - k >= 1 && sum < (p - k) * area
         } else {
@@ -68,21 +73,24 @@ pub fn ink_mask(gray: &GrayImage, light_text: bool, window: u32, k: i32) -> Gray
         let (top, bottom) = (&integral[y0 * stride..], &integral[y1 * stride..]);
         let line = &px[y * wu..(y + 1) * wu];
         let row = &mut out[y * wu..(y + 1) * wu];
-        let window_sum = |x0: usize, x1: usize| bottom[x1] + top[x0] - top[x1] - bottom[x0];
+        let window_sum = |x0: usize, x1: usize| {
+            bottom[x1]
+                .wrapping_add(top[x0])
+                .wrapping_sub(top[x1])
+                .wrapping_sub(bottom[x0])
+        };
         // Where the window is whole (most of the row) its area is fixed and
         // nothing needs clamping; only the ends take the general path.
         let (inner_from, inner_to) = (r.min(wu), wu.saturating_sub(r + 1).max(r.min(wu)));
         for x in (0..inner_from).chain(inner_to..wu) {
             let (x0, x1) = (x.saturating_sub(r), (x + r + 1).min(wu));
-            if is_ink(line[x], window_sum(x0, x1), (x1 - x0) * (y1 - y0)) {
-                row[x] = 255;
-            }
+            row[x] = 255 * u8::from(is_ink(line[x], window_sum(x0, x1), (x1 - x0) * (y1 - y0)));
         }
         let area = (2 * r + 1) * (y1 - y0);
+        // Written as a select, not a branch: ink and paper alternate
+        // every few pixels across print.
         for x in inner_from..inner_to {
-            if is_ink(line[x], window_sum(x - r, x + r + 1), area) {
-                row[x] = 255;
-            }
+            row[x] = 255 * u8::from(is_ink(line[x], window_sum(x - r, x + r + 1), area));
         }
     }
     GrayImage::from_raw(w, h, out).expect("w x h bytes")
