@@ -139,14 +139,18 @@ pub fn warp(image: &RgbImage, corners: &Corners, max_long: f64) -> Option<Region
         .enumerate()
     {
         let v = y as f64 + 0.5;
+        // A span's end is the next span's start (both sums are exact in
+        // f64): one mapped point per span.
+        let mut start = map(0.5, v);
         for (block, (out, ok)) in out
             .chunks_mut(SPAN * 3)
             .zip(ok.chunks_mut(SPAN))
             .enumerate()
         {
             let x0 = (block * SPAN) as f64 + 0.5;
-            let (mut sx, mut sy) = map(x0, v);
+            let (mut sx, mut sy) = start;
             let (ex, ey) = map(x0 + SPAN as f64, v);
+            start = (ex, ey);
             let (dx, dy) = ((ex - sx) / SPAN as f64, (ey - sy) / SPAN as f64);
             // Both ends well inside: every pixel between is too, and
             // needs no test.

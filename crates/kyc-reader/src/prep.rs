@@ -223,10 +223,14 @@ fn nearest_luma(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Opti
     let mut out = vec![255u8; width as usize * height as usize];
     for (y, row) in out.chunks_exact_mut(width as usize).enumerate() {
         let yc = y as f64 + 0.5;
+        // A span's end is the next span's start (both sums are exact in
+        // f64), so a row maps one point per span, not two.
+        let mut start = hom.apply(0.5, yc);
         for (block, pixels) in row.chunks_mut(NEAREST_SPAN).enumerate() {
             let x0 = (block * NEAREST_SPAN) as f64 + 0.5;
-            let (u0, v0) = hom.apply(x0, yc);
+            let (u0, v0) = start;
             let (u1, v1) = hom.apply(x0 + NEAREST_SPAN as f64, yc);
+            start = (u1, v1);
             let (mut u, mut v) = (fixed(u0), fixed(v0));
             let span = NEAREST_SPAN as i64;
             let (du, dv) = ((fixed(u1) - u) / span, (fixed(v1) - v) / span);
@@ -349,10 +353,14 @@ fn warp_rgb_fixed(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Op
     let mut out = vec![255u8; width as usize * height as usize];
     for (y, row) in out.chunks_exact_mut(width as usize).enumerate() {
         let yc = y as f64 + 0.5;
+        // A span's end is the next span's start (both sums are exact in
+        // f64), so a row maps one point per span, not two.
+        let mut start = hom.apply(0.5, yc);
         for (block, pixels) in row.chunks_mut(NEAREST_SPAN).enumerate() {
             let x0 = (block * NEAREST_SPAN) as f64 + 0.5;
-            let (u0, v0) = hom.apply(x0, yc);
+            let (u0, v0) = start;
             let (u1, v1) = hom.apply(x0 + NEAREST_SPAN as f64, yc);
+            start = (u1, v1);
             let (mut u, mut v) = (fixed(u0), fixed(v0));
             let span = NEAREST_SPAN as i64;
             let (du, dv) = ((fixed(u1) - u) / span, (fixed(v1) - v) / span);
