@@ -96,11 +96,6 @@ impl Line {
     }
 }
 
-/// Angle between two lines' directions, folded into [0, π/2].
-///
-/// Hough angles lie in [0, π), so their difference is almost always below
-/// π already, where `% π` would return it unchanged: the remainder (a
-/// library call, ~1 % of a check in `top_quads`) is taken only above.
 /// The length of the vector (`dx`, `dy`). `f64::hypot` guards against
 /// overflow and underflow that pixel coordinates never come near, at
 /// several times the cost: it was 1.4 % of a whole check (quad scoring
@@ -109,6 +104,16 @@ pub fn length(dx: f64, dy: f64) -> f64 {
     (dx * dx + dy * dy).sqrt()
 }
 
+/// The distance from `a` to `b` (see [`length`]).
+pub fn distance(a: Point, b: Point) -> f64 {
+    length(b[0] - a[0], b[1] - a[1])
+}
+
+/// Angle between two lines' directions, folded into [0, π/2].
+///
+/// Hough angles lie in [0, π), so their difference is almost always below
+/// π already, where `% π` would return it unchanged: the remainder (a
+/// library call, ~1 % of a check in `top_quads`) is taken only above.
 pub fn angle_between(a: &Line, b: &Line) -> f64 {
     use std::f64::consts::PI;
     let mut d = (a.theta - b.theta).abs();

@@ -219,7 +219,7 @@ fn find_in(source: Source<'_>, opt: &Options) -> Option<Detection> {
         if let (Some(a), Some(b)) = (side_lines[(s + 3) % 4], side_lines[s]) {
             if let Some(p) = geometry::intersect(&a, &b) {
                 // A refit that moves a corner far is a wrong edge, not a fix.
-                if geometry::length(p[0] - c[0], p[1] - c[1]) < 4.0 * reach {
+                if geometry::distance(p, *c) < 4.0 * reach {
                     *c = p;
                 }
             }
@@ -273,10 +273,7 @@ fn order_corners(mut c: [Point; 4]) -> [Point; 4] {
     if geometry::signed_area(&c) < 0.0 {
         c.reverse();
     }
-    let len = |s: usize| {
-        let (a, b) = (c[s], c[(s + 1) % 4]);
-        geometry::length(b[0] - a[0], b[1] - a[1])
-    };
+    let len = |s: usize| geometry::distance(c[s], c[(s + 1) % 4]);
     let long = (len(0) + len(2)) >= (len(1) + len(3));
     let start = (0..4)
         .max_by(|&x, &y| {

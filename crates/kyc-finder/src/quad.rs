@@ -127,10 +127,7 @@ pub(crate) fn top_quads(
 
 /// The long/short ratio of the mean lengths of opposite sides.
 pub(crate) fn aspect(corners: &[Point; 4]) -> f64 {
-    let len = |s: usize| {
-        let (a, b) = (corners[s], corners[(s + 1) % 4]);
-        geometry::length(b[0] - a[0], b[1] - a[1])
-    };
+    let len = |s: usize| geometry::distance(corners[s], corners[(s + 1) % 4]);
     let (l02, l13) = ((len(0) + len(2)) / 2.0, (len(1) + len(3)) / 2.0);
     l02.max(l13) / l02.min(l13).max(1e-9)
 }
@@ -177,10 +174,7 @@ fn score_quad(
     {
         return None;
     }
-    let len = |s: usize| {
-        let (a, b) = (corners[s], corners[(s + 1) % 4]);
-        geometry::length(b[0] - a[0], b[1] - a[1])
-    };
+    let len = |s: usize| geometry::distance(corners[s], corners[(s + 1) % 4]);
     let mut score = 0.0;
     let (mut sup_all, mut vis_all) = (0.0, 0.0);
     let mut borders = 0;
@@ -243,9 +237,8 @@ fn push_side_out(c: &mut Candidate, b: usize, use_aspect: bool, long: f64) {
     // corners[o] → corners[o+1], so corners[b] pairs with corners[o+1].
     let (cb1, cb2) = (c.corners[b], c.corners[(b + 1) % 4]);
     let (co1, co2) = (c.corners[(o + 1) % 4], c.corners[o]);
-    let dist = |a: Point, b: Point| geometry::length(b[0] - a[0], b[1] - a[1]);
-    let opposite = dist(co1, co2);
-    let (e1, e2) = (dist(co1, cb1), dist(co2, cb2));
+    let opposite = geometry::distance(co1, co2);
+    let (e1, e2) = (geometry::distance(co1, cb1), geometry::distance(co2, cb2));
     if e1 < 1e-6 || e2 < 1e-6 {
         return;
     }

@@ -202,6 +202,32 @@ pub fn quick_copy(
 /// two, the source position is stepped linearly in 16.16 fixed point.
 const NEAREST_SPAN: usize = 8;
 
+/// Each [`NEAREST_SPAN`]-pixel span of output row `y` (of `width`
+/// pixels): the source position of its first pixel and the step per
+/// pixel, in 16.16 fixed point. The homography is evaluated exactly at
+/// the spans' ends only, one point per span: a span's end is the next
+/// one's start (both sums are exact in f64).
+fn row_spans(
+    hom: &Homography,
+    y: usize,
+    width: usize,
+) -> impl Iterator<Item = ((i64, i64), (i64, i64))> + '_ {
+    let yc = y as f64 + 0.5;
+    let fixed = |v: f64| (v * 65536.0).round() as i64;
+    let span = NEAREST_SPAN as i64;
+    let mut start = hom.apply(0.5, yc);
+    (0..width.div_ceil(NEAREST_SPAN)).map(move |block| {
+        let x0 = (block * NEAREST_SPAN) as f64 + 0.5;
+        let end = hom.apply(x0 + NEAREST_SPAN as f64, yc);
+        let (u, v) = (fixed(start.0), fixed(start.1));
+        start = end;
+        (
+            (u, v),
+            ((fixed(end.0) - u) / span, (fixed(end.1) - v) / span),
+        )
+    })
+}
+
 /// The quad warped to `width` x `height` at the nearest source pixel, as
 /// luma; white outside the image. The homography is evaluated exactly
 /// every [`NEAREST_SPAN`] pixels of a row and stepped linearly between
@@ -212,28 +238,16 @@ fn nearest_luma(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Opti
     let hom = Homography::rect_to_quad(f64::from(width), f64::from(height), quad)?;
     let raw = rgb.as_raw();
     let source_width = rgb.width() as usize;
-    let fixed = |v: f64| (v * 65536.0).round() as i64;
-    let (max_u, max_v) = (
-        fixed(f64::from(rgb.width())),
-        fixed(f64::from(rgb.height())),
-    );
+    let (max_u, max_v) = (i64::from(rgb.width()) << 16, i64::from(rgb.height()) << 16);
     let inside = |u: i64, v: i64| u >= 0 && v >= 0 && u < max_u && v < max_v;
     // The luma at a 16.16 source position inside the image.
     let at = |u: i64, v: i64| luma_u8(raw, (v >> 16) as usize * source_width + (u >> 16) as usize);
     let mut out = vec![255u8; width as usize * height as usize];
     for (y, row) in out.chunks_exact_mut(width as usize).enumerate() {
-        let yc = y as f64 + 0.5;
-        // A span's end is the next span's start (both sums are exact in
-        // f64), so a row maps one point per span, not two.
-        let mut start = hom.apply(0.5, yc);
-        for (block, pixels) in row.chunks_mut(NEAREST_SPAN).enumerate() {
-            let x0 = (block * NEAREST_SPAN) as f64 + 0.5;
-            let (u0, v0) = start;
-            let (u1, v1) = hom.apply(x0 + NEAREST_SPAN as f64, yc);
-            start = (u1, v1);
-            let (mut u, mut v) = (fixed(u0), fixed(v0));
-            let span = NEAREST_SPAN as i64;
-            let (du, dv) = ((fixed(u1) - u) / span, (fixed(v1) - v) / span);
+        for (pixels, ((mut u, mut v), (du, dv))) in
+            row.chunks_mut(NEAREST_SPAN)
+                .zip(row_spans(&hom, y, width as usize))
+        {
             let last = pixels.len() as i64 - 1;
             if inside(u, v) && inside(u + last * du, v + last * dv) {
                 // Both ends inside the image: so is every step between.
@@ -323,11 +337,10 @@ fn warp_rgb_fixed(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Op
     let hom = Homography::rect_to_quad(f64::from(width), f64::from(height), quad)?;
     let raw = rgb.as_raw();
     let (sw, sh) = (rgb.width() as usize, rgb.height() as usize);
-    let fixed = |v: f64| (v * 65536.0).round() as i64;
     // Pixel centres are at +0.5: the interpolation's own origin is half a
     // pixel up and left of the mapped point.
     const HALF: i64 = 1 << 15;
-    let (max_u, max_v) = (fixed(sw as f64), fixed(sh as f64));
+    let (max_u, max_v) = ((sw as i64) << 16, (sh as i64) << 16);
     // The luma of the quad's bounding box, computed once: each source
     // pixel is a tap of several output pixels (the reading copy enlarges),
     // and converting it at every tap was most of the warp's cost.
@@ -352,18 +365,10 @@ fn warp_rgb_fixed(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Op
     };
     let mut out = vec![255u8; width as usize * height as usize];
     for (y, row) in out.chunks_exact_mut(width as usize).enumerate() {
-        let yc = y as f64 + 0.5;
-        // A span's end is the next span's start (both sums are exact in
-        // f64), so a row maps one point per span, not two.
-        let mut start = hom.apply(0.5, yc);
-        for (block, pixels) in row.chunks_mut(NEAREST_SPAN).enumerate() {
-            let x0 = (block * NEAREST_SPAN) as f64 + 0.5;
-            let (u0, v0) = start;
-            let (u1, v1) = hom.apply(x0 + NEAREST_SPAN as f64, yc);
-            start = (u1, v1);
-            let (mut u, mut v) = (fixed(u0), fixed(v0));
-            let span = NEAREST_SPAN as i64;
-            let (du, dv) = ((fixed(u1) - u) / span, (fixed(v1) - v) / span);
+        for (pixels, ((mut u, mut v), (du, dv))) in
+            row.chunks_mut(NEAREST_SPAN)
+                .zip(row_spans(&hom, y, width as usize))
+        {
             let last = pixels.len() as i64 - 1;
             if both_taps(u - HALF, v - HALF)
                 && both_taps(u - HALF + last * du, v - HALF + last * dv)
