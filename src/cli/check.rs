@@ -143,7 +143,7 @@ pub fn check_bytes(
     let checked = kyc_checker::check_with(bytes, request, options);
     let mut report = checked.report;
     if let Some(image) = &checked.image {
-        reader.read(image, request, &mut report);
+        reader.read(image.into(), request, &mut report);
     }
     report
 }

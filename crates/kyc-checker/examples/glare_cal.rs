@@ -63,7 +63,7 @@ fn dump(dir: &Path, out: &Path) {
                     synth::encode_jpeg(&synth::degrade(&full.image, quad.as_ref(), d, r as u64 + 1))
                 }
             };
-            let (analysis, _) = decode::decode_analysis(&b, &limits, 800).expect("decode");
+            let (analysis, _) = decode::decode_analysis(&b, &limits, 800, true).expect("decode");
             let region = document::find(&analysis.image, DocumentKind::Identity)
                 .and_then(|f| document::warp(&analysis.image, &f.corners, 800.0))
                 .unwrap_or_else(|| Region::whole(&analysis.image));

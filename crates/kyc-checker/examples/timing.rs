@@ -21,7 +21,7 @@ fn main() {
         println!("{label:>16}: {best:.1} ms");
     };
     time("reduced decode", &mut || {
-        decode::decode_analysis(&bytes, &limits, 800).unwrap();
+        decode::decode_analysis(&bytes, &limits, 800, true).unwrap();
     });
     time("full decode", &mut || {
         decode::decode_full(&bytes, &limits).unwrap();
@@ -29,7 +29,9 @@ fn main() {
     time("zune full", &mut || {
         image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg).unwrap();
     });
-    let analysis = decode::decode_analysis(&bytes, &limits, 800).unwrap().0;
+    let analysis = decode::decode_analysis(&bytes, &limits, 800, true)
+        .unwrap()
+        .0;
     let region = kyc_checker::document::Region::whole(&analysis.image);
     time("measure", &mut || {
         kyc_checker::quality::measure(&region);

@@ -3,18 +3,21 @@
 //! The order matters: the format comes from the magic bytes, the size from
 //! the header, and only then does a decoder allocate — with the pixel limit
 //! handed to it as well, so a lying header cannot get past it either.
-//! Analysis copies of JPEGs come from a DCT-scaled decode (1/2, 1/4, 1/8),
-//! which skips most of the inverse DCT and the colour conversion work.
+//! Analysis copies of large JPEGs come from a DCT-scaled decode (1/4,
+//! 1/8), which skips most of the inverse DCT and the colour conversion
+//! work; those of phone-sized ones from the JPEG's own planes (`planes`),
+//! with full-size luma alongside for the reader.
 
 mod exif;
 mod header;
+mod planes;
 
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use image::codecs::jpeg::JpegDecoder;
 use image::codecs::png::PngDecoder;
-use image::{DynamicImage, ImageDecoder, RgbImage};
+use image::{DynamicImage, GrayImage, ImageDecoder, RgbImage};
 
 use crate::report::Limits;
 
@@ -67,6 +70,28 @@ impl Decoded {
     }
 }
 
+/// Full-resolution pixels, upright, for the reader (which reads luma).
+#[derive(Debug, Clone)]
+pub enum FullPixels {
+    /// Luma straight from a JPEG's Y plane (the planar decode).
+    Luma(GrayImage),
+    /// Colour, from a general decoder.
+    Rgb(RgbImage),
+}
+
+/// Which decoder a file goes to. The planar one (`kyc-jpeg`) never makes
+/// full-size colour, and is for the photos phones take: a JPEG between two
+/// and four times the analysis size (larger ones are decoded DCT-scaled),
+/// when `planar` is asked for. The checker asks for it for identity
+/// documents and cards, which are checked while the player waits and read
+/// by template or digit shapes; not for bills, read by Tesseract over
+/// seconds, whose readings were tuned on the colour decode and move with
+/// any change of a grey level (measured: 2 of 45 SROIE dates lost).
+fn use_planes(format: ImageFormat, w: u32, h: u32, min_long_side: u32, planar: bool) -> bool {
+    let long = w.max(h);
+    planar && format == ImageFormat::Jpeg && long >= 2 * min_long_side && long < 4 * min_long_side
+}
+
 /// Runs every refusal that needs no pixels: byte limit, format, header size.
 pub fn preflight(bytes: &[u8], limits: &Limits) -> Result<(ImageFormat, u32, u32), DecodeError> {
     if bytes.len() as u64 > limits.max_bytes {
@@ -87,17 +112,21 @@ pub fn preflight(bytes: &[u8], limits: &Limits) -> Result<(ImageFormat, u32, u32
 
 /// The analysis copy (long side in `[min_long_side, 2 * min_long_side)` when
 /// the photo is big enough) and, when getting it meant decoding everything
-/// anyway, the full-resolution image too.
+/// anyway, the full-resolution pixels too.
 ///
 /// Only a JPEG whose long side is at least four times `min_long_side` is
 /// decoded with DCT scaling (1/4 or 1/8): measured on this machine, a 1/2
 /// scaled decode with `jpeg-decoder` is no faster than a full decode with
-/// `zune-jpeg`, while 1/4 of a 12 MP photo is 3-4 times faster.
+/// `zune-jpeg`, while 1/4 of a 12 MP photo is 3-4 times faster. One between
+/// two and four times is decoded to its planes (`kyc-jpeg`) when `planar`
+/// and the file is of the kind phones write (see `use_planes`); anything
+/// else by a general decoder.
 pub fn decode_analysis(
     bytes: &[u8],
     limits: &Limits,
     min_long_side: u32,
-) -> Result<(Decoded, Option<Decoded>), DecodeError> {
+    planar: bool,
+) -> Result<(Decoded, Option<FullPixels>), DecodeError> {
     let (format, w, h) = preflight(bytes, limits)?;
     let min_long_side = min_long_side.max(1);
     // CMYK goes through the unscaled path: jpeg-decoder's scaled output
@@ -110,11 +139,38 @@ pub fn decode_analysis(
             None,
         ));
     }
+    if use_planes(format, w, h, min_long_side, planar) {
+        let factor = (w.max(h) / min_long_side) as usize;
+        if let Some(decoded) = from_planes(bytes, limits, factor) {
+            return Ok(decoded);
+        }
+    }
     let full = guarded(|| decode_with_image_crate(bytes, format, limits))?;
     Ok(match reduce_to(&full, min_long_side) {
-        Some(analysis) => (analysis, Some(full)),
+        Some(analysis) => (analysis, Some(FullPixels::Rgb(full.image))),
         None => (full, None),
     })
+}
+
+/// [`decode_analysis`] through `kyc-jpeg`, or `None` when it does not take
+/// the file (progressive, CMYK, damaged: the general decoder then decides).
+fn from_planes(
+    bytes: &[u8],
+    limits: &Limits,
+    factor: usize,
+) -> Option<(Decoded, Option<FullPixels>)> {
+    let image = catch_unwind(|| kyc_jpeg::decode(bytes, limits.max_pixels))
+        .ok()?
+        .ok()?;
+    let orientation = image
+        .exif
+        .as_deref()
+        .and_then(exif::orientation)
+        .unwrap_or(1);
+    let (w, h) = (image.width as u32, image.height as u32);
+    let analysis = upright(planes::analysis_rgb(&image, factor), orientation, w, h);
+    let (luma, _) = turn(planes::luma(image), orientation);
+    Some((analysis, Some(FullPixels::Luma(luma))))
 }
 
 /// The reduced copy, or `None` when the image is already small enough (the
@@ -126,6 +182,31 @@ fn reduce_to(decoded: &Decoded, min_long_side: u32) -> Option<Decoded> {
         image: box_reduce(&decoded.image, factor),
         ..*decoded
     })
+}
+
+/// The full-resolution pixels [`decode_analysis`] hands the reader for the
+/// same file and `min_long_side`, `planar`, decoded on their own (a stored
+/// document read later, or a photo large enough for a scaled analysis).
+pub fn decode_for_reading(
+    bytes: &[u8],
+    limits: &Limits,
+    min_long_side: u32,
+    planar: bool,
+) -> Result<FullPixels, DecodeError> {
+    let (format, w, h) = preflight(bytes, limits)?;
+    if use_planes(format, w, h, min_long_side, planar) {
+        if let Ok(Ok(image)) = catch_unwind(|| kyc_jpeg::decode(bytes, limits.max_pixels)) {
+            let orientation = image
+                .exif
+                .as_deref()
+                .and_then(exif::orientation)
+                .unwrap_or(1);
+            return Ok(FullPixels::Luma(turn(planes::luma(image), orientation).0));
+        }
+    }
+    Ok(FullPixels::Rgb(
+        guarded(|| decode_with_image_crate(bytes, format, limits))?.image,
+    ))
 }
 
 /// Decodes the whole image at full resolution, upright.
@@ -263,17 +344,7 @@ fn flatten_on_white(image: DynamicImage) -> RgbImage {
 
 /// Applies an EXIF orientation (1..=8); the full size turns with it.
 fn upright(image: RgbImage, orientation: u8, full_w: u32, full_h: u32) -> Decoded {
-    use image::imageops::{flip_horizontal, flip_vertical, rotate180, rotate270, rotate90};
-    let (image, swapped) = match orientation {
-        2 => (flip_horizontal(&image), false),
-        3 => (rotate180(&image), false),
-        4 => (flip_vertical(&image), false),
-        5 => (flip_horizontal(&rotate90(&image)), true),
-        6 => (rotate90(&image), true),
-        7 => (flip_horizontal(&rotate270(&image)), true),
-        8 => (rotate270(&image), true),
-        _ => (image, false),
-    };
+    let (image, swapped) = turn(image, orientation);
     let (full_width, full_height) = if swapped {
         (full_h, full_w)
     } else {
@@ -283,6 +354,25 @@ fn upright(image: RgbImage, orientation: u8, full_w: u32, full_h: u32) -> Decode
         image,
         full_width,
         full_height,
+    }
+}
+
+/// An image turned by an EXIF orientation (1..=8), and whether its width
+/// and height swapped.
+fn turn<P: image::Pixel + 'static>(
+    image: image::ImageBuffer<P, Vec<P::Subpixel>>,
+    orientation: u8,
+) -> (image::ImageBuffer<P, Vec<P::Subpixel>>, bool) {
+    use image::imageops::{flip_horizontal, flip_vertical, rotate180, rotate270, rotate90};
+    match orientation {
+        2 => (flip_horizontal(&image), false),
+        3 => (rotate180(&image), false),
+        4 => (flip_vertical(&image), false),
+        5 => (flip_horizontal(&rotate90(&image)), true),
+        6 => (rotate90(&image), true),
+        7 => (flip_horizontal(&rotate270(&image)), true),
+        8 => (rotate270(&image), true),
+        _ => (image, false),
     }
 }
 

@@ -13,10 +13,9 @@ pub mod synth;
 
 use std::time::Instant;
 
-use image::RgbImage;
-use kyc_core::ReasonCode;
+use kyc_core::{DocumentKind, ReasonCode};
 
-pub use decode::{header_dimensions, sniff, DecodeError, ImageFormat};
+pub use decode::{header_dimensions, sniff, DecodeError, FullPixels, ImageFormat};
 pub use report::{
     CheckRequest, Corners, Extracted, FieldLocation, Limits, Metrics, Reason, Report,
 };
@@ -45,7 +44,8 @@ const REGION_LONG_SIDE: f64 = 800.0;
 #[derive(Debug, Clone)]
 pub struct Checked {
     pub report: Report,
-    pub image: Option<RgbImage>,
+    /// Full-resolution pixels, upright, for the reader.
+    pub image: Option<FullPixels>,
 }
 
 /// When to decode the full-resolution image for OCR.
@@ -87,19 +87,20 @@ pub fn check_with(bytes: &[u8], request: &CheckRequest, options: &CheckOptions) 
     let started = Instant::now();
     let mut report = Report::new(request.kind);
     let locale = request.locale;
-    let (analysis, full) = match decode::decode_analysis(bytes, &request.limits, ANALYSIS_LONG_SIDE)
-    {
-        Ok(decoded) => decoded,
-        Err(err) => {
-            tracing::debug!(error = %err, "image refused");
-            report.push(Reason::new(decode_reason(&err), locale));
-            report.elapsed_ms = elapsed_ms(started);
-            return Checked {
-                report,
-                image: None,
-            };
-        }
-    };
+    let planar_ok = planar(request.kind);
+    let (analysis, full) =
+        match decode::decode_analysis(bytes, &request.limits, ANALYSIS_LONG_SIDE, planar_ok) {
+            Ok(decoded) => decoded,
+            Err(err) => {
+                tracing::debug!(error = %err, "image refused");
+                report.push(Reason::new(decode_reason(&err), locale));
+                report.elapsed_ms = elapsed_ms(started);
+                return Checked {
+                    report,
+                    image: None,
+                };
+            }
+        };
     analyse(&analysis, request, options, &mut report);
 
     let wanted = match options.full_image {
@@ -110,12 +111,12 @@ pub fn check_with(bytes: &[u8], request: &CheckRequest, options: &CheckOptions) 
     let image = if !wanted {
         None
     } else if let Some(full) = full {
-        Some(full.image)
+        Some(full)
     } else if analysis.scale() <= 1.0 {
-        Some(analysis.image)
+        Some(FullPixels::Rgb(analysis.image))
     } else {
-        match decode::decode_full(bytes, &request.limits) {
-            Ok(full) => Some(full.image),
+        match decode_for_reading(bytes, request) {
+            Ok(full) => Some(full),
             Err(err) => {
                 report.push(Reason::new(decode_reason(&err), locale));
                 None
@@ -124,6 +125,23 @@ pub fn check_with(bytes: &[u8], request: &CheckRequest, options: &CheckOptions) 
     };
     report.elapsed_ms = elapsed_ms(started);
     Checked { report, image }
+}
+
+/// Whether a kind's photos may take the planar decode (see
+/// `decode::use_planes`): not bills, whose OCR was tuned on colour.
+fn planar(kind: DocumentKind) -> bool {
+    kind != DocumentKind::Address
+}
+
+/// The full-resolution pixels [`check`] hands the reader, decoded on their
+/// own: for a stored document read after its check.
+pub fn decode_for_reading(bytes: &[u8], request: &CheckRequest) -> Result<FullPixels, DecodeError> {
+    decode::decode_for_reading(
+        bytes,
+        &request.limits,
+        ANALYSIS_LONG_SIDE,
+        planar(request.kind),
+    )
 }
 
 fn elapsed_ms(started: Instant) -> u64 {

@@ -45,7 +45,9 @@ fn main() {
             eprintln!("{name}: unreadable");
             continue;
         };
-        let prepared = Prepared::new(&img.to_rgb8(), None, |w, _| 1012.0 / w.max(1.0));
+        let prepared = Prepared::new(kyc_reader::Source::Rgb(&img.to_rgb8()), None, |w, _| {
+            1012.0 / w.max(1.0)
+        });
         let Some(nr) = number_row(&prepared.image) else {
             println!("{name}: no row");
             continue;

@@ -91,7 +91,7 @@ fn run(reader: &Reader, img: &RgbImage, request: &CheckRequest) -> (Report, f64)
     let mut report = Report::new(request.kind);
     let t = Instant::now();
     let cpu = cpu_seconds();
-    reader.read(img, request, &mut report);
+    reader.read(kyc_reader::Source::Rgb(img), request, &mut report);
     CPU.with(|c| c.set(c.get() + cpu_seconds() - cpu));
     (report, t.elapsed().as_secs_f64())
 }

@@ -35,8 +35,11 @@ fn main() {
             eprintln!("{path}: cannot open");
             continue;
         };
-        let prepared =
-            prep::Prepared::new(&img.to_rgb8(), quad.as_ref(), |w, _| 1400.0 / w.max(1.0));
+        let prepared = prep::Prepared::new(
+            kyc_reader::Source::Rgb(&img.to_rgb8()),
+            quad.as_ref(),
+            |w, _| 1400.0 / w.max(1.0),
+        );
         let gray = prepared.image;
         let t = std::time::Instant::now();
         let found = zone::find_zone(&gray);

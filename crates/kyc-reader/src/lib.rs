@@ -15,13 +15,13 @@ pub mod issue;
 pub mod mrz;
 mod pipeline;
 pub mod prep;
+pub use prep::Source;
 mod stats;
 pub mod zone;
 
 #[cfg(test)]
 mod testing;
 
-use image::RgbImage;
 use kyc_checker::{CheckRequest, Reason, Report};
 use kyc_core::{DocumentKind, ReasonCode};
 
@@ -143,14 +143,15 @@ impl Reader {
 
     /// Reads the fields `request.kind` needs from the upright image and
     /// adds them, and any reasons, to `report`.
-    pub fn read(&self, image: &RgbImage, request: &CheckRequest, report: &mut Report) {
+    pub fn read(&self, image: Source<'_>, request: &CheckRequest, report: &mut Report) {
         // Identity documents need OCR only when an MRZ-like zone is found:
         // their pipeline asks for the engine then (see `Context::engine`).
         if request.kind != DocumentKind::Identity && self.engine().is_none() {
             report.push(Reason::new(ReasonCode::OcrUnavailable, request.locale));
             return;
         }
-        if image.width() < 8 || image.height() < 8 {
+        let (width, height) = image.dimensions();
+        if width < 8 || height < 8 {
             return;
         }
         let ctx = pipeline::Context {
@@ -230,7 +231,11 @@ mod tests {
             NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
         );
         let mut report = Report::new(DocumentKind::Address);
-        reader.read(&RgbImage::new(32, 32), &request, &mut report);
+        reader.read(
+            Source::Rgb(&image::RgbImage::new(32, 32)),
+            &request,
+            &mut report,
+        );
         assert!(report.has(ReasonCode::OcrUnavailable));
         assert_eq!(report.verdict, kyc_core::Verdict::Review);
     }
@@ -243,7 +248,11 @@ mod tests {
         let request = CheckRequest::new(DocumentKind::Identity, day);
         let mut report = Report::new(DocumentKind::Identity);
         reader.read(
-            &RgbImage::from_pixel(400, 300, image::Rgb([240, 240, 240])),
+            Source::Rgb(&image::RgbImage::from_pixel(
+                400,
+                300,
+                image::Rgb([240, 240, 240]),
+            )),
             &request,
             &mut report,
         );
@@ -252,7 +261,11 @@ mod tests {
         // A card always needs text: the self-test runs then, and fails here.
         let request = CheckRequest::new(DocumentKind::Card, day);
         let mut report = Report::new(DocumentKind::Card);
-        reader.read(&RgbImage::new(32, 32), &request, &mut report);
+        reader.read(
+            Source::Rgb(&image::RgbImage::new(32, 32)),
+            &request,
+            &mut report,
+        );
         assert!(reader.loaded.get().is_some());
         assert!(report.has(ReasonCode::OcrUnavailable));
         assert!(!reader.self_test().engine_found);

@@ -1,7 +1,7 @@
 //! The three reading pipelines: image preparation, OCR passes, and the
 //! pure text functions, writing into the report.
 
-use image::{GrayImage, RgbImage};
+use image::GrayImage;
 use kyc_checker::{CheckRequest, FieldLocation, Reason, Report};
 use kyc_core::ReasonCode;
 use serde_json::Value;
@@ -19,7 +19,7 @@ pub use identity::read_identity;
 pub struct Context<'a> {
     pub reader: &'a crate::Reader,
     pub languages: &'a str,
-    pub image: &'a RgbImage,
+    pub image: crate::prep::Source<'a>,
     pub request: &'a CheckRequest,
 }
 

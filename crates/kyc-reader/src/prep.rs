@@ -70,18 +70,100 @@ pub struct Prepared {
     source: (u32, u32),
 }
 
+/// The full-resolution image the reader reads: colour, turned to grey only
+/// where it is sampled, or luma straight from a JPEG's Y plane (the
+/// checker's planar decode, which never makes full-size colour).
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    Rgb(&'a RgbImage),
+    Luma(&'a GrayImage),
+}
+
+impl<'a> From<&'a kyc_checker::FullPixels> for Source<'a> {
+    fn from(full: &'a kyc_checker::FullPixels) -> Self {
+        match full {
+            kyc_checker::FullPixels::Rgb(rgb) => Source::Rgb(rgb),
+            kyc_checker::FullPixels::Luma(luma) => Source::Luma(luma),
+        }
+    }
+}
+
+impl Source<'_> {
+    pub fn dimensions(&self) -> (u32, u32) {
+        match self {
+            Source::Rgb(rgb) => rgb.dimensions(),
+            Source::Luma(luma) => luma.dimensions(),
+        }
+    }
+}
+
+/// Luma access to one kind of [`Source`], for the copies generic over it.
+/// Colour keeps its exact BT.709 luma, fractions included: the OCR and MRZ
+/// readings were tuned on it, and rounding it to bytes first moved 11 of 38
+/// PassportEye readings.
+trait Pixels: Copy {
+    fn raw(&self) -> &[u8];
+    fn dimensions(&self) -> (u32, u32);
+    /// The luma of pixel `i` (row-major index).
+    fn luma(raw: &[u8], i: usize) -> f64;
+    /// [`Pixels::luma`] in 16.16 fixed point, unrounded.
+    fn luma_fixed(raw: &[u8], i: usize) -> u32;
+    fn to_gray(&self) -> GrayImage;
+}
+
+impl Pixels for &RgbImage {
+    fn raw(&self) -> &[u8] {
+        self.as_raw()
+    }
+    fn dimensions(&self) -> (u32, u32) {
+        RgbImage::dimensions(self)
+    }
+    fn luma(raw: &[u8], i: usize) -> f64 {
+        luma(raw, i)
+    }
+    #[inline]
+    fn luma_fixed(raw: &[u8], i: usize) -> u32 {
+        luma_fixed(raw, i)
+    }
+    fn to_gray(&self) -> GrayImage {
+        to_gray(self)
+    }
+}
+
+impl Pixels for &GrayImage {
+    fn raw(&self) -> &[u8] {
+        self.as_raw()
+    }
+    fn dimensions(&self) -> (u32, u32) {
+        GrayImage::dimensions(self)
+    }
+    fn luma(raw: &[u8], i: usize) -> f64 {
+        f64::from(raw[i])
+    }
+    #[inline]
+    fn luma_fixed(raw: &[u8], i: usize) -> u32 {
+        u32::from(raw[i]) << 16
+    }
+    fn to_gray(&self) -> GrayImage {
+        (*self).clone()
+    }
+}
+
 /// How a quad is copied (see [`Prepared::new`] and [`Prepared::quick`]).
-type Warp = fn(&RgbImage, &Corners, u32, u32) -> Option<GrayImage>;
+type Warp<P> = fn(P, &Corners, u32, u32) -> Option<GrayImage>;
 
 impl Prepared {
     /// The document flattened with `corners` when they are usable, else
     /// the whole image; then scaled by `scale_for(width, height)`.
     pub fn new(
-        rgb: &RgbImage,
+        source: Source<'_>,
         corners: Option<&Corners>,
         scale_for: impl Fn(f64, f64) -> f64,
     ) -> Self {
-        Self::with_warp(rgb, corners, scale_for, warp_rgb)
+        match source {
+            Source::Rgb(rgb) => Self::with_warp(rgb, corners, scale_for, warp_rgb),
+            Source::Luma(luma) => Self::with_warp(luma, corners, scale_for, warp_rgb),
+        }
     }
 
     /// [`Prepared::new`] with the quad interpolated in integer arithmetic
@@ -90,15 +172,22 @@ impl Prepared {
     /// does not move (the same readings on the 46 MRZ images). Copies
     /// for OCR keep the float interpolation: Tesseract's readings move
     /// with a grey level (measured: 3 of 38 PassportEye readings changed).
-    pub fn quick(rgb: &RgbImage, corners: &Corners, scale_for: impl Fn(f64, f64) -> f64) -> Self {
-        Self::with_warp(rgb, Some(corners), scale_for, warp_rgb_fixed)
+    pub fn quick(
+        source: Source<'_>,
+        corners: &Corners,
+        scale_for: impl Fn(f64, f64) -> f64,
+    ) -> Self {
+        match source {
+            Source::Rgb(rgb) => Self::with_warp(rgb, Some(corners), scale_for, warp_rgb_fixed),
+            Source::Luma(luma) => Self::with_warp(luma, Some(corners), scale_for, warp_rgb_fixed),
+        }
     }
 
-    fn with_warp(
-        rgb: &RgbImage,
+    fn with_warp<P: Pixels>(
+        rgb: P,
         corners: Option<&Corners>,
         scale_for: impl Fn(f64, f64) -> f64,
-        warp: Warp,
+        warp: Warp<P>,
     ) -> Self {
         let source = rgb.dimensions();
         if let Some(c) = corners {
@@ -117,7 +206,7 @@ impl Prepared {
                 }
             }
         }
-        let gray = to_gray(rgb);
+        let gray = rgb.to_gray();
         let s = scale_for(f64::from(source.0), f64::from(source.1));
         let image = if (s - 1.0).abs() < 1e-3 {
             gray
@@ -177,22 +266,34 @@ impl Prepared {
 /// cheaper than [`Prepared::new`]'s interpolation, and a detector working
 /// near the source's own resolution loses nothing by it.
 pub fn quick_copy(
-    rgb: &RgbImage,
+    source: Source<'_>,
     corners: Option<&Corners>,
     scale_for: impl Fn(f64, f64) -> f64,
 ) -> Option<GrayImage> {
-    let whole = whole(rgb);
+    match source {
+        Source::Rgb(rgb) => quick_copy_of(rgb, corners, scale_for),
+        Source::Luma(luma) => quick_copy_of(luma, corners, scale_for),
+    }
+}
+
+fn quick_copy_of<P: Pixels>(
+    rgb: P,
+    corners: Option<&Corners>,
+    scale_for: impl Fn(f64, f64) -> f64,
+) -> Option<GrayImage> {
+    let (sw, sh) = rgb.dimensions();
+    let whole = rectangle(sw, sh);
     let quad = corners.unwrap_or(&whole);
     let (w, h) = quad_size(quad);
     let s = scale_for(w, h);
     let (ow, oh) = output_size(w, h, s)?;
-    let raw = rgb.as_raw();
-    let (width, height) = (rgb.width() as usize, rgb.height() as usize);
+    let raw = rgb.raw();
+    let (width, height) = (sw as usize, sh as usize);
     if s > 1.0 {
         // Enlarged pixels sampled at the nearest source pixel become blocks
         // that merge neighbouring glyphs: interpolate instead.
-        return warp_with(quad, ow, oh, rgb.dimensions(), |u, v| {
-            bilinear_luma_fixed(raw, width, height, u, v)
+        return warp_with(quad, ow, oh, (sw, sh), |u, v| {
+            bilinear_luma_fixed::<P>(raw, width, height, u, v)
         });
     }
     nearest_luma(rgb, quad, ow, oh)
@@ -234,14 +335,16 @@ fn row_spans(
 /// (perspective bends an 8-pixel stretch by far less than a pixel), so a
 /// pixel costs two integer adds instead of a division: the copy was
 /// memory- and division-bound, most of the cost of looking for an MRZ.
-fn nearest_luma(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Option<GrayImage> {
+fn nearest_luma<P: Pixels>(rgb: P, quad: &Corners, width: u32, height: u32) -> Option<GrayImage> {
     let hom = Homography::rect_to_quad(f64::from(width), f64::from(height), quad)?;
-    let raw = rgb.as_raw();
-    let source_width = rgb.width() as usize;
-    let (max_u, max_v) = (i64::from(rgb.width()) << 16, i64::from(rgb.height()) << 16);
+    let raw = rgb.raw();
+    let (sw, sh) = rgb.dimensions();
+    let source_width = sw as usize;
+    let (max_u, max_v) = (i64::from(sw) << 16, i64::from(sh) << 16);
     let inside = |u: i64, v: i64| u >= 0 && v >= 0 && u < max_u && v < max_v;
     // The luma at a 16.16 source position inside the image.
-    let at = |u: i64, v: i64| luma_u8(raw, (v >> 16) as usize * source_width + (u >> 16) as usize);
+    let at =
+        |u: i64, v: i64| luma_u8::<P>(raw, (v >> 16) as usize * source_width + (u >> 16) as usize);
     let mut out = vec![255u8; width as usize * height as usize];
     for (y, row) in out.chunks_exact_mut(width as usize).enumerate() {
         for (pixels, ((mut u, mut v), (du, dv))) in
@@ -301,8 +404,8 @@ fn luma_fixed(raw: &[u8], i: usize) -> u32 {
 
 /// [`luma`] rounded to a byte, in integer arithmetic: the nearest-pixel
 /// copy's whole per-pixel cost is this and two adds.
-fn luma_u8(raw: &[u8], i: usize) -> u8 {
-    ((luma_fixed(raw, i) + 32768) >> 16) as u8
+fn luma_u8<P: Pixels>(raw: &[u8], i: usize) -> u8 {
+    ((P::luma_fixed(raw, i) + 32768) >> 16) as u8
 }
 
 pub fn to_gray(image: &RgbImage) -> GrayImage {
@@ -320,7 +423,7 @@ pub fn warp(gray: &GrayImage, corners: &Corners, width: u32, height: u32) -> Opt
 /// [`warp`] straight from a colour image to grey: only the pixels the
 /// output samples are converted, which is cheaper than a grey copy of a
 /// whole photo when the output is smaller than the source.
-pub fn warp_rgb(rgb: &RgbImage, corners: &Corners, width: u32, height: u32) -> Option<GrayImage> {
+fn warp_rgb<P: Pixels>(rgb: P, corners: &Corners, width: u32, height: u32) -> Option<GrayImage> {
     warp_with(corners, width, height, rgb.dimensions(), |u, v| {
         bilinear_luma(rgb, u, v)
     })
@@ -333,10 +436,11 @@ pub fn warp_rgb(rgb: &RgbImage, corners: &Corners, width: u32, height: u32) -> O
 /// where a span lies inside the image (measured: 16 ns a pixel with a
 /// division and the float interpolation, the most expensive step of an
 /// MRZ read by template).
-fn warp_rgb_fixed(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Option<GrayImage> {
+fn warp_rgb_fixed<P: Pixels>(rgb: P, quad: &Corners, width: u32, height: u32) -> Option<GrayImage> {
     let hom = Homography::rect_to_quad(f64::from(width), f64::from(height), quad)?;
-    let raw = rgb.as_raw();
-    let (sw, sh) = (rgb.width() as usize, rgb.height() as usize);
+    let raw = rgb.raw();
+    let (sw, sh) = rgb.dimensions();
+    let (sw, sh) = (sw as usize, sh as usize);
     // Pixel centres are at +0.5: the interpolation's own origin is half a
     // pixel up and left of the mapped point.
     const HALF: i64 = 1 << 15;
@@ -384,7 +488,7 @@ fn warp_rgb_fixed(rgb: &RgbImage, quad: &Corners, width: u32, height: u32) -> Op
             for px in pixels {
                 if u >= 0 && v >= 0 && u < max_u && v < max_v {
                     let (x, y) = ((u - HALF) as f64 / 65536.0, (v - HALF) as f64 / 65536.0);
-                    *px = bilinear_luma_fixed(raw, sw, sh, x, y);
+                    *px = bilinear_luma_fixed::<P>(raw, sw, sh, x, y);
                 }
                 u += du;
                 v += dv;
@@ -408,8 +512,9 @@ struct LumaPlane {
 impl LumaPlane {
     /// The plane of the bounding box of `quad`, a pixel wider each side,
     /// inside the image (empty when the quad is outside it).
-    fn of_box(rgb: &RgbImage, quad: &Corners) -> LumaPlane {
-        let (sw, sh) = (rgb.width() as usize, rgb.height() as usize);
+    fn of_box<P: Pixels>(rgb: P, quad: &Corners) -> LumaPlane {
+        let (sw, sh) = rgb.dimensions();
+        let (sw, sh) = (sw as usize, sh as usize);
         let xs = quad.iter().map(|c| c[0]);
         let ys = quad.iter().map(|c| c[1]);
         let lo = |v: f64| (v.floor() - 1.0).max(0.0) as usize;
@@ -418,10 +523,10 @@ impl LumaPlane {
         let x1 = hi(xs.fold(f64::NEG_INFINITY, f64::max), sw).max(x0);
         let y0 = lo(ys.clone().fold(f64::INFINITY, f64::min)).min(sh);
         let y1 = hi(ys.fold(f64::NEG_INFINITY, f64::max), sh).max(y0);
-        let raw = rgb.as_raw();
+        let raw = rgb.raw();
         let mut luma = Vec::with_capacity((x1 - x0) * (y1 - y0));
         for y in y0..y1 {
-            luma.extend((x0..x1).map(|x| (luma_fixed(raw, y * sw + x) >> 8) as u16));
+            luma.extend((x0..x1).map(|x| (P::luma_fixed(raw, y * sw + x) >> 8) as u16));
         }
         LumaPlane {
             luma,
@@ -530,10 +635,11 @@ fn bilinear(img: &GrayImage, x: f64, y: f64) -> u8 {
 
 /// The luma (BT.709, as `image`'s grey conversion) at (`x`, `y`) of a
 /// colour image, interpolated between the four nearest pixels.
-fn bilinear_luma(img: &RgbImage, x: f64, y: f64) -> u8 {
-    let raw = img.as_raw();
-    let (at, fx, fy) = taps(x, y, img.width() as usize, img.height() as usize);
-    lerp4(at.map(|i| luma(raw, i)), fx, fy)
+fn bilinear_luma<P: Pixels>(img: P, x: f64, y: f64) -> u8 {
+    let raw = img.raw();
+    let (w, h) = img.dimensions();
+    let (at, fx, fy) = taps(x, y, w as usize, h as usize);
+    lerp4(at.map(|i| P::luma(raw, i)), fx, fy)
 }
 
 /// [`bilinear_luma`] in integer arithmetic, for the quick copy: luma in
@@ -543,7 +649,7 @@ fn bilinear_luma(img: &RgbImage, x: f64, y: f64) -> u8 {
 /// the cost of looking for an MRZ on a document that has none.
 /// `x`, `y` are at least -0.5 (a pixel centre less a half pixel).
 #[inline]
-fn bilinear_luma_fixed(raw: &[u8], width: usize, height: usize, x: f64, y: f64) -> u8 {
+fn bilinear_luma_fixed<P: Pixels>(raw: &[u8], width: usize, height: usize, x: f64, y: f64) -> u8 {
     // Clamped at 0, truncation is the floor; below 0 both taps are the
     // edge pixel either way, as in `taps`.
     let (x, y) = (x.max(0.0), y.max(0.0));
@@ -551,7 +657,7 @@ fn bilinear_luma_fixed(raw: &[u8], width: usize, height: usize, x: f64, y: f64) 
     let (x1, y1) = ((x0 + 1).min(width - 1), (y0 + 1).min(height - 1));
     let fx = (((x - x0 as f64) * 256.0) as u32).min(256);
     let fy = (((y - y0 as f64) * 256.0) as u32).min(256);
-    let luma = |i: usize| luma_fixed(raw, i) >> 8;
+    let luma = |i: usize| P::luma_fixed(raw, i) >> 8;
     let (r0, r1) = (y0 * width, y1 * width);
     let top = luma(r0 + x0) * (256 - fx) + luma(r0 + x1) * fx;
     let bottom = luma(r1 + x0) * (256 - fx) + luma(r1 + x1) * fx;
@@ -559,9 +665,14 @@ fn bilinear_luma_fixed(raw: &[u8], width: usize, height: usize, x: f64, y: f64) 
         as u8
 }
 
-/// The whole of `rgb` as a quad, clockwise from top-left.
-pub fn whole(rgb: &RgbImage) -> Corners {
-    let (w, h) = (f64::from(rgb.width()), f64::from(rgb.height()));
+/// The whole of `source` as a quad, clockwise from top-left.
+pub fn whole(source: Source<'_>) -> Corners {
+    let (w, h) = source.dimensions();
+    rectangle(w, h)
+}
+
+fn rectangle(w: u32, h: u32) -> Corners {
+    let (w, h) = (f64::from(w), f64::from(h));
     [[0.0, 0.0], [w, 0.0], [w, h], [0.0, h]]
 }
 
@@ -742,7 +853,7 @@ mod tests {
         let quad = [[-0.4, 0.0], [119.9, 3.0], [110.0, 89.9], [2.0, 85.0]];
         let (w, h) = quad_size(&quad);
         let (ow, oh) = output_size(w, h, 1.5).unwrap();
-        let quick = quick_copy(&rgb, Some(&quad), |_, _| 1.5).unwrap();
+        let quick = quick_copy(Source::Rgb(&rgb), Some(&quad), |_, _| 1.5).unwrap();
         let exact = warp_rgb(&rgb, &quad, ow, oh).unwrap();
         assert_eq!(quick.dimensions(), exact.dimensions());
         let worst = largest_difference(&quick, &exact);
@@ -799,13 +910,13 @@ mod tests {
                 image::Rgb([240, 240, 240])
             }
         });
-        let copy = quick_copy(&rgb, None, |_, _| 0.8).unwrap();
+        let copy = quick_copy(Source::Rgb(&rgb), None, |_, _| 0.8).unwrap();
         assert_eq!(copy.dimensions(), (160, 80));
         let dark = copy.pixels().filter(|p| p[0] < 40).count();
         let light = copy.pixels().filter(|p| p[0] > 220).count();
         assert_eq!(dark + light, 160 * 80, "nearest sampling invents no greys");
         assert!(dark > 5000 && light > 5000, "{dark} dark, {light} light");
-        assert!(quick_copy(&rgb, None, |_, _| 0.01).is_none());
+        assert!(quick_copy(Source::Rgb(&rgb), None, |_, _| 0.01).is_none());
     }
 
     #[test]
@@ -834,6 +945,30 @@ mod tests {
         // Only positions within a rounding error of a pixel's edge may
         // land on its neighbour.
         assert!(wrong * 200 < (ow * oh) as usize, "{wrong} pixels differ");
+    }
+
+    #[test]
+    fn a_luma_source_reads_as_the_same_grey_in_colour() {
+        // Grey pixels have their own value as luma: every copy made from
+        // the luma plane equals the one made from the colour image.
+        let luma = GrayImage::from_fn(150, 100, |x, y| {
+            Luma([((x * 5 + y * 3 + x * y) % 256) as u8])
+        });
+        let rgb = RgbImage::from_fn(150, 100, |x, y| {
+            let v = luma.get_pixel(x, y)[0];
+            image::Rgb([v, v, v])
+        });
+        let (grey, colour) = (Source::Luma(&luma), Source::Rgb(&rgb));
+        let quad = [[-6.0, 0.0], [149.9, 4.0], [140.0, 98.0], [3.0, 95.5]];
+        for scale in [0.6, 1.7] {
+            let copy = |s: Source<'_>| quick_copy(s, Some(&quad), |_, _| scale).unwrap();
+            assert_eq!(copy(grey), copy(colour), "quick copy at {scale}");
+            let quick = |s: Source<'_>| Prepared::quick(s, &quad, |_, _| scale).image;
+            assert_eq!(quick(grey), quick(colour), "band copy at {scale}");
+            let exact = |s: Source<'_>| Prepared::new(s, Some(&quad), |_, _| scale).image;
+            assert_eq!(exact(grey), exact(colour), "OCR copy at {scale}");
+        }
+        assert_eq!(whole(grey), whole(colour));
     }
 
     #[test]

@@ -115,6 +115,7 @@ fn cmyk_jpeg_decodes_to_the_right_colour() {
         &cmyk_jpeg(3400, 200, [0, 0, 255, 0]),
         &Limits::default(),
         800,
+        true,
     )
     .unwrap();
     let p = big.0.image.get_pixel(100, 20).0;

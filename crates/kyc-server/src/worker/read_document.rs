@@ -141,16 +141,17 @@ async fn open_object(
 }
 
 /// The CPU part: decode the upright image with the checker's own limited
-/// decoder (the quality checks and the document's corners are already in
-/// the stored report), then OCR merged into `report`.
+/// decoders, as the check did (the quality checks and the document's
+/// corners are already in the stored report), then OCR merged into
+/// `report`.
 fn read(
     reader: &kyc_reader::Reader,
     bytes: &[u8],
     request: &CheckRequest,
     mut report: Report,
 ) -> Report {
-    match kyc_checker::decode::decode_full(bytes, &request.limits) {
-        Ok(decoded) => reader.read(&decoded.image, request, &mut report),
+    match kyc_checker::decode_for_reading(bytes, request) {
+        Ok(full) => reader.read((&full).into(), request, &mut report),
         Err(err) => tracing::warn!(error = %err, "stored document does not decode; nothing read"),
     }
     report

@@ -6,7 +6,7 @@ use super::*;
 use crate::digits::{all_shapes, render, Strokes};
 use crate::testing::day;
 use crate::DEFAULT_LANGUAGES;
-use image::{Luma, RgbImage};
+use image::Luma;
 use kyc_checker::CheckRequest;
 use kyc_core::DocumentKind;
 
@@ -106,7 +106,7 @@ fn as_of() -> NaiveDate {
     day(2018, 4, 10)
 }
 
-/// Runs `f` with a reading context for `page` (its RGB copy as the image).
+/// Runs `f` with a reading context for `page`.
 fn with_context<T>(page: &GrayImage, f: impl FnOnce(&Context<'_>) -> T) -> T {
     with_languages(page, DEFAULT_LANGUAGES, f)
 }
@@ -114,15 +114,11 @@ fn with_context<T>(page: &GrayImage, f: impl FnOnce(&Context<'_>) -> T) -> T {
 /// [`with_context`] for a reader of `languages`.
 fn with_languages<T>(page: &GrayImage, languages: &str, f: impl FnOnce(&Context<'_>) -> T) -> T {
     let reader = reader();
-    let rgb = RgbImage::from_fn(page.width(), page.height(), |x, y| {
-        let v = page.get_pixel(x, y).0[0];
-        image::Rgb([v, v, v])
-    });
     let request = CheckRequest::new(DocumentKind::Address, as_of());
     let ctx = Context {
         reader: &reader,
         languages,
-        image: &rgb,
+        image: crate::prep::Source::Luma(page),
         request: &request,
     };
     f(&ctx)

@@ -1,0 +1,192 @@
+//! The analysis copy and full-size luma straight from a JPEG's planes
+//! (`kyc-jpeg`), for the photos phones take: no full-size colour image is
+//! ever made. Luma is averaged down from full size; chroma, stored at half
+//! size in a 4:2:0 photo, is averaged from its own size, then the small
+//! copy is turned into RGB.
+
+use image::{GrayImage, RgbImage};
+use kyc_jpeg::Plane;
+
+/// `image` reduced by `factor` (each output pixel the mean of a `factor`
+/// x `factor` block of full-size pixels) and converted to RGB; the size
+/// is `(width / factor, height / factor)`, at least 1, as
+/// [`super::box_reduce`] gives.
+pub fn analysis_rgb(image: &kyc_jpeg::Image, factor: usize) -> RgbImage {
+    let (w, h) = (
+        (image.width / factor).max(1),
+        (image.height / factor).max(1),
+    );
+    let reduced: Vec<Vec<u8>> = image
+        .planes
+        .iter()
+        .zip(&image.subsampling)
+        .map(|(plane, &(sx, sy))| reduce(plane, w, h, (factor, sx), (factor, sy)))
+        .collect();
+    let mut rgb = vec![0u8; w * h * 3];
+    match reduced.as_slice() {
+        [y, cb, cr] => {
+            for (((px, &y), &cb), &cr) in rgb.chunks_exact_mut(3).zip(y).zip(cb).zip(cr) {
+                px.copy_from_slice(&ycbcr_to_rgb(y, cb, cr));
+            }
+        }
+        [y] => {
+            for (px, &y) in rgb.chunks_exact_mut(3).zip(y) {
+                px.fill(y);
+            }
+        }
+        _ => unreachable!("kyc-jpeg decodes one or three planes"),
+    }
+    RgbImage::from_raw(w as u32, h as u32, rgb).expect("w x h x 3 bytes")
+}
+
+/// The luma plane as an image, without a copy.
+pub fn luma(image: kyc_jpeg::Image) -> GrayImage {
+    let (w, h) = (image.width as u32, image.height as u32);
+    let y = image.planes.into_iter().next().expect("a luma plane");
+    GrayImage::from_raw(w, h, y.data).expect("w x h bytes")
+}
+
+/// JFIF's YCbCr to RGB, in 16.16 fixed point (libjpeg's constants).
+fn ycbcr_to_rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
+    let (y, cb, cr) = (i32::from(y), i32::from(cb) - 128, i32::from(cr) - 128);
+    let r = y + ((91_881 * cr + 32_768) >> 16);
+    let g = y + ((-22_554 * cb - 46_802 * cr + 32_768) >> 16);
+    let b = y + ((116_130 * cb + 32_768) >> 16);
+    [r, g, b].map(|v| v.clamp(0, 255) as u8)
+}
+
+/// Plane samples averaged to `w` x `h`: output pixel `x` covers full-size
+/// pixels `x * f .. (x + 1) * f`, which are plane samples `x * f / s` up to
+/// `((x + 1) * f) / s` rounded up (`(f, s)` per axis: the reduction and the
+/// plane's subsampling). Whole blocks when `s` divides `f`; a sample
+/// straddling two output pixels counts in both otherwise.
+fn reduce(
+    plane: &Plane,
+    w: usize,
+    h: usize,
+    (fx, sx): (usize, usize),
+    (fy, sy): (usize, usize),
+) -> Vec<u8> {
+    if (fx, fy) == (2, 2) && (sx, sy) == (1, 1) && plane.width >= 2 * w && plane.height >= 2 * h {
+        return halve(plane, w, h);
+    }
+    if (fx, fy) == (sx, sy) && plane.width >= w && plane.height >= h {
+        // Stored at the output's own scale (a 4:2:0 photo's chroma halved).
+        return plane
+            .data
+            .chunks_exact(plane.width)
+            .take(h)
+            .flat_map(|row| &row[..w])
+            .copied()
+            .collect();
+    }
+    let span = |i: usize, f: usize, s: usize, n: usize| {
+        let start = (i * f / s).min(n - 1);
+        (start, ((i + 1) * f).div_ceil(s).clamp(start + 1, n))
+    };
+    let columns: Vec<(usize, usize)> = (0..w).map(|x| span(x, fx, sx, plane.width)).collect();
+    let mut out = Vec::with_capacity(w * h);
+    for y in 0..h {
+        let (y0, y1) = span(y, fy, sy, plane.height);
+        for &(x0, x1) in &columns {
+            let mut sum = 0u32;
+            for row in y0..y1 {
+                let line = &plane.data[row * plane.width..][..plane.width];
+                sum += line[x0..x1].iter().map(|&v| u32::from(v)).sum::<u32>();
+            }
+            let n = ((y1 - y0) * (x1 - x0)) as u32;
+            out.push(((sum + n / 2) / n) as u8);
+        }
+    }
+    out
+}
+
+/// [`reduce`] by exactly 2 on a full-size plane: rows added pairwise
+/// first (a flat loop the compiler vectorises), then columns, as
+/// [`super::box_reduce`]'s `halve` does for colour.
+fn halve(plane: &Plane, w: usize, h: usize) -> Vec<u8> {
+    let mut out = vec![0u8; w * h];
+    let mut pair = vec![0u16; 2 * w];
+    for (oy, dst) in out.chunks_exact_mut(w).enumerate() {
+        let top = &plane.data[2 * oy * plane.width..][..2 * w];
+        let bottom = &plane.data[(2 * oy + 1) * plane.width..][..2 * w];
+        for ((p, &a), &b) in pair.iter_mut().zip(top).zip(bottom) {
+            *p = u16::from(a) + u16::from(b);
+        }
+        for (d, s) in dst.iter_mut().zip(pair.chunks_exact(2)) {
+            *d = ((s[0] + s[1] + 2) >> 2) as u8;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plane(width: usize, height: usize, f: impl Fn(usize, usize) -> u8) -> Plane {
+        Plane {
+            width,
+            height,
+            data: (0..width * height)
+                .map(|i| f(i % width, i / width))
+                .collect(),
+        }
+    }
+
+    /// The mean of the samples whose full-size pixels meet output pixel
+    /// (x, y), computed the obvious way.
+    fn naive(p: &Plane, x: usize, y: usize, f: usize, s: usize) -> u8 {
+        let (mut sum, mut n) = (0u32, 0u32);
+        for sy in 0..p.height {
+            for sx in 0..p.width {
+                let meets = |i: usize, o: usize| i * s < (o + 1) * f && (i + 1) * s > o * f;
+                if meets(sx, x) && meets(sy, y) {
+                    sum += u32::from(p.data[sy * p.width + sx]);
+                    n += 1;
+                }
+            }
+        }
+        ((sum + n / 2) / n) as u8
+    }
+
+    #[test]
+    fn every_reduction_is_the_mean_of_the_samples_it_covers() {
+        let p = plane(37, 23, |x, y| ((x * 7 + y * 13) % 256) as u8);
+        for (f, s) in [(2, 1), (3, 1), (4, 1), (2, 2), (3, 2), (4, 2), (6, 2)] {
+            let (w, h) = ((37 * s / f).max(1), (23 * s / f).max(1));
+            let got = reduce(&p, w, h, (f, s), (f, s));
+            for y in 0..h {
+                for x in 0..w {
+                    assert_eq!(
+                        got[y * w + x],
+                        naive(&p, x, y, f, s),
+                        "f {f} s {s} at {x},{y}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn grey_stays_grey_and_primaries_come_out_right() {
+        assert_eq!(ycbcr_to_rgb(77, 128, 128), [77, 77, 77]);
+        // JFIF red, green and blue.
+        let near = |a: [u8; 3], b: [u8; 3]| a.iter().zip(b).all(|(x, y)| x.abs_diff(y) <= 1);
+        assert!(
+            near(ycbcr_to_rgb(76, 85, 255), [255, 0, 0]),
+            "{:?}",
+            ycbcr_to_rgb(76, 85, 255)
+        );
+        assert!(
+            near(ycbcr_to_rgb(150, 44, 21), [0, 255, 0]),
+            "{:?}",
+            ycbcr_to_rgb(150, 44, 21)
+        );
+        assert!(
+            near(ycbcr_to_rgb(29, 255, 107), [0, 0, 255]),
+            "{:?}",
+            ycbcr_to_rgb(29, 255, 107)
+        );
+    }
+}
