@@ -119,7 +119,13 @@ pub fn idct_block(
     for (row, s) in out.chunks_mut(stride).zip(samples).take(height.min(8)) {
         let clamped = (s + k(128)).max(k(0)).min(k(255)).to_array();
         let bytes: [u8; 8] = clamped.map(|v| v as u8);
-        row[..w].copy_from_slice(&bytes[..w]);
+        // A whole row is one 8-byte move; a slice of variable length was a
+        // call to memcpy per row.
+        if w == 8 {
+            row[..8].copy_from_slice(&bytes);
+        } else {
+            row[..w].copy_from_slice(&bytes[..w]);
+        }
     }
 }
 
@@ -127,8 +133,13 @@ pub fn idct_block(
 /// same the full transform gives.
 pub fn idct_dc(dc: i32, out: &mut [u8], stride: usize, width: usize, height: usize) {
     let v = clamp((dc.wrapping_add(4) >> 3).wrapping_add(128));
+    let w = width.min(8);
     for row in out.chunks_mut(stride).take(height.min(8)) {
-        row[..width.min(8)].fill(v);
+        if w == 8 {
+            row[..8].copy_from_slice(&[v; 8]);
+        } else {
+            row[..w].fill(v);
+        }
     }
 }
 

@@ -4,6 +4,8 @@
 //! size in a 4:2:0 photo, is averaged from its own size, then the small
 //! copy is turned into RGB.
 
+use std::borrow::Cow;
+
 use image::{GrayImage, RgbImage};
 use kyc_jpeg::Plane;
 
@@ -16,7 +18,7 @@ pub fn analysis_rgb(image: &kyc_jpeg::Image, factor: usize) -> RgbImage {
         (image.width / factor).max(1),
         (image.height / factor).max(1),
     );
-    let reduced: Vec<Vec<u8>> = image
+    let reduced: Vec<Cow<'_, [u8]>> = image
         .planes
         .iter()
         .zip(&image.subsampling)
@@ -25,12 +27,12 @@ pub fn analysis_rgb(image: &kyc_jpeg::Image, factor: usize) -> RgbImage {
     let mut rgb = vec![0u8; w * h * 3];
     match reduced.as_slice() {
         [y, cb, cr] => {
-            for (((px, &y), &cb), &cr) in rgb.chunks_exact_mut(3).zip(y).zip(cb).zip(cr) {
-                px.copy_from_slice(&ycbcr_to_rgb(y, cb, cr));
+            for (i, px) in rgb.chunks_exact_mut(3).enumerate() {
+                px.copy_from_slice(&ycbcr_to_rgb(y[i], cb[i], cr[i]));
             }
         }
         [y] => {
-            for (px, &y) in rgb.chunks_exact_mut(3).zip(y) {
+            for (px, &y) in rgb.chunks_exact_mut(3).zip(y.iter()) {
                 px.fill(y);
             }
         }
@@ -66,19 +68,20 @@ fn reduce(
     h: usize,
     (fx, sx): (usize, usize),
     (fy, sy): (usize, usize),
-) -> Vec<u8> {
+) -> Cow<'_, [u8]> {
     if (fx, fy) == (2, 2) && (sx, sy) == (1, 1) && plane.width >= 2 * w && plane.height >= 2 * h {
-        return halve(plane, w, h);
+        return Cow::Owned(halve(plane, w, h));
     }
     if (fx, fy) == (sx, sy) && plane.width >= w && plane.height >= h {
         // Stored at the output's own scale (a 4:2:0 photo's chroma halved).
-        return plane
-            .data
-            .chunks_exact(plane.width)
-            .take(h)
-            .flat_map(|row| &row[..w])
-            .copied()
-            .collect();
+        if plane.width == w {
+            return Cow::Borrowed(&plane.data[..w * h]);
+        }
+        let mut out = Vec::with_capacity(w * h);
+        for row in plane.data.chunks_exact(plane.width).take(h) {
+            out.extend_from_slice(&row[..w]);
+        }
+        return Cow::Owned(out);
     }
     let span = |i: usize, f: usize, s: usize, n: usize| {
         let start = (i * f / s).min(n - 1);
@@ -98,7 +101,7 @@ fn reduce(
             out.push(((sum + n / 2) / n) as u8);
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// [`reduce`] by exactly 2 on a full-size plane: rows added pairwise

@@ -55,6 +55,10 @@ fn mutated_images_never_panic() {
         }
         let _ = decode::header_dimensions(&bytes);
         let _ = decode::decode_full(&bytes, &limits);
+        // The seeds' long side (160) is two to four times 50: the planar
+        // decode, where the file is one it takes.
+        let _ = decode::decode_for_reading(&bytes, &limits, 50, true);
+        let _ = decode::decode_analysis(&bytes, &limits, 50, true);
         let checked = check(&bytes, &request);
         assert!(
             !checked.report.reasons.is_empty()
