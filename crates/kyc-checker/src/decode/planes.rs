@@ -26,11 +26,7 @@ pub fn analysis_rgb(image: &kyc_jpeg::Image, factor: usize) -> RgbImage {
         .collect();
     let mut rgb = vec![0u8; w * h * 3];
     match reduced.as_slice() {
-        [y, cb, cr] => {
-            for (i, px) in rgb.chunks_exact_mut(3).enumerate() {
-                px.copy_from_slice(&ycbcr_to_rgb(y[i], cb[i], cr[i]));
-            }
-        }
+        [y, cb, cr] => to_rgb(&y[..w * h], &cb[..w * h], &cr[..w * h], &mut rgb),
         [y] => {
             for (px, &y) in rgb.chunks_exact_mut(3).zip(y.iter()) {
                 px.fill(y);
@@ -48,7 +44,35 @@ pub fn luma(image: kyc_jpeg::Image) -> GrayImage {
     GrayImage::from_raw(w, h, y.data).expect("w x h bytes")
 }
 
+/// [`ycbcr_to_rgb`] over whole planes, sixteen pixels at a time: the
+/// three channels computed in separate lanes (which the compiler
+/// vectorises), then interleaved. Pixel by pixel it took 5 % of a check.
+fn to_rgb(y: &[u8], cb: &[u8], cr: &[u8], rgb: &mut [u8]) {
+    const N: usize = 16;
+    let blocks = y.len() / N;
+    for b in 0..blocks {
+        let (y, cb, cr) = (&y[b * N..][..N], &cb[b * N..][..N], &cr[b * N..][..N]);
+        let mut channels = [[0u8; N]; 3];
+        for i in 0..N {
+            let px = ycbcr_to_rgb(y[i], cb[i], cr[i]);
+            for c in 0..3 {
+                channels[c][i] = px[c];
+            }
+        }
+        let out = &mut rgb[b * N * 3..][..N * 3];
+        for i in 0..N {
+            for c in 0..3 {
+                out[i * 3 + c] = channels[c][i];
+            }
+        }
+    }
+    for i in blocks * N..y.len() {
+        rgb[i * 3..i * 3 + 3].copy_from_slice(&ycbcr_to_rgb(y[i], cb[i], cr[i]));
+    }
+}
+
 /// JFIF's YCbCr to RGB, in 16.16 fixed point (libjpeg's constants).
+#[inline(always)]
 fn ycbcr_to_rgb(y: u8, cb: u8, cr: u8) -> [u8; 3] {
     let (y, cb, cr) = (i32::from(y), i32::from(cb) - 128, i32::from(cr) - 128);
     let r = y + ((91_881 * cr + 32_768) >> 16);
@@ -168,6 +192,19 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn whole_planes_convert_as_single_pixels() {
+        let n = 16 * 3 + 5;
+        let y: Vec<u8> = (0..n).map(|i| (i * 37 % 256) as u8).collect();
+        let cb: Vec<u8> = (0..n).map(|i| (i * 91 % 256) as u8).collect();
+        let cr: Vec<u8> = (0..n).map(|i| (255 - i * 13 % 256) as u8).collect();
+        let mut rgb = vec![0u8; n * 3];
+        to_rgb(&y, &cb, &cr, &mut rgb);
+        for i in 0..n {
+            assert_eq!(rgb[i * 3..i * 3 + 3], ycbcr_to_rgb(y[i], cb[i], cr[i]), "pixel {i}");
         }
     }
 
