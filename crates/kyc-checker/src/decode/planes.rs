@@ -204,7 +204,11 @@ mod tests {
         let mut rgb = vec![0u8; n * 3];
         to_rgb(&y, &cb, &cr, &mut rgb);
         for i in 0..n {
-            assert_eq!(rgb[i * 3..i * 3 + 3], ycbcr_to_rgb(y[i], cb[i], cr[i]), "pixel {i}");
+            assert_eq!(
+                rgb[i * 3..i * 3 + 3],
+                ycbcr_to_rgb(y[i], cb[i], cr[i]),
+                "pixel {i}"
+            );
         }
     }
 
