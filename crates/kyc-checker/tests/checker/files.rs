@@ -174,3 +174,61 @@ fn exif_orientation_is_applied() {
     .report;
     assert_eq!((report.metrics.width, report.metrics.height), (32, 64));
 }
+
+#[test]
+fn the_planar_decode_agrees_with_the_general_one_and_turns_upright() {
+    // A phone-sized photo (long side two to four times the analysis size):
+    // decoded to its planes when asked, by zune-jpeg when not. Both turn
+    // it upright and give the same picture.
+    let img = image::RgbImage::from_fn(1000, 1700, |x, y| {
+        let stripe = (x / 40 + y / 60) % 2 == 0;
+        Rgb([
+            (x * 255 / 1000) as u8,
+            if stripe { 60 } else { 200 },
+            (y * 255 / 1700) as u8,
+        ])
+    });
+    let bytes = jpeg_with_orientation(&img, 6);
+    let limits = Limits::default();
+    let (planar, planar_full) = decode::decode_analysis(&bytes, &limits, 800, true).unwrap();
+    let (general, general_full) = decode::decode_analysis(&bytes, &limits, 800, false).unwrap();
+    assert_eq!(planar.image.dimensions(), (850, 500));
+    assert_eq!(planar.image.dimensions(), general.image.dimensions());
+    assert_eq!((planar.full_width, planar.full_height), (1700, 1000));
+    let mean_difference = |a: &[u8], b: &[u8]| {
+        a.iter()
+            .zip(b)
+            .map(|(p, q)| u64::from(p.abs_diff(*q)))
+            .sum::<u64>() as f64
+            / a.len() as f64
+    };
+    let colour = mean_difference(planar.image.as_raw(), general.image.as_raw());
+    assert!(
+        colour < 2.0,
+        "analysis copies differ by {colour} on average"
+    );
+    let (Some(decode::FullPixels::Luma(luma)), Some(decode::FullPixels::Rgb(rgb))) =
+        (planar_full, general_full)
+    else {
+        panic!("the planar path hands over luma, the general one colour");
+    };
+    assert_eq!(luma.dimensions(), (1700, 1000));
+    assert_eq!(rgb.dimensions(), (1700, 1000));
+    // The Y plane against the colour image's own BT.601 luma.
+    let from_rgb: Vec<u8> = rgb
+        .pixels()
+        .map(|p| {
+            let [r, g, b] = p.0.map(f64::from);
+            (0.299 * r + 0.587 * g + 0.114 * b).round() as u8
+        })
+        .collect();
+    let grey = mean_difference(luma.as_raw(), &from_rgb);
+    assert!(grey < 1.0, "luma differs by {grey} on average");
+    // Bills never take the planar path.
+    let mut request = request(DocumentKind::Address);
+    request.limits = limits;
+    assert!(matches!(
+        kyc_checker::decode_for_reading(&bytes, &request),
+        Ok(decode::FullPixels::Rgb(_))
+    ));
+}
