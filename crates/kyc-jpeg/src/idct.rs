@@ -45,6 +45,16 @@ fn pass<const LOW: bool>(v: [i32x8; 8], shift: u32) -> [i32x8; 8] {
     let t1 = t1 * k(16819) + z2 + z4;
     let t2 = t2 * k(25172) + z2 + z3;
     let t3 = t3 * k(12299) + z1 + z4;
+    butterfly([tmp10, tmp11, tmp12, tmp13], [t0, t1, t2, t3], shift)
+}
+
+/// The last stage of both passes: even and odd parts combined, descaled.
+#[inline(always)]
+fn butterfly(
+    [tmp10, tmp11, tmp12, tmp13]: [i32x8; 4],
+    [t0, t1, t2, t3]: [i32x8; 4],
+    shift: u32,
+) -> [i32x8; 8] {
     [
         descale(tmp10 + t3, shift),
         descale(tmp11 + t2, shift),
@@ -78,16 +88,7 @@ fn pass_low(v: [i32x8; 8], shift: u32) -> [i32x8; 8] {
     let t1 = z2 + z4;
     let t2 = t2 * k(25172) + z2 + z3;
     let t3 = t3 * k(12299) + z1 + z4;
-    [
-        descale(tmp10 + t3, shift),
-        descale(tmp11 + t2, shift),
-        descale(tmp12 + t1, shift),
-        descale(tmp13 + t0, shift),
-        descale(tmp13 - t0, shift),
-        descale(tmp12 - t1, shift),
-        descale(tmp11 - t2, shift),
-        descale(tmp10 - t3, shift),
-    ]
+    butterfly([tmp10, tmp11, tmp12, tmp13], [t0, t1, t2, t3], shift)
 }
 
 /// Dequantised coefficients, stored transposed (`block[u * 8 + v]` holds
