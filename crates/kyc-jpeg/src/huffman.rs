@@ -112,7 +112,6 @@ fn extend(bits: i32, size: u32) -> i32 {
 /// Reads the entropy-coded segment: bytes stuffed after 0xFF, markers
 /// ending the data. Past a marker or the end it reads zeros, and counts
 /// them, so corrupt data ends in an error rather than a long loop.
-#[derive(Clone, Copy)]
 pub struct BitReader<'a> {
     data: &'a [u8],
     pub pos: usize,
@@ -221,22 +220,6 @@ impl<'a> BitReader<'a> {
     /// Returns one past the last coefficient's zigzag index: 1 for a flat
     /// block, at most 10 when all lie in the top-left 4x4.
     pub fn block(
-        &mut self,
-        block: &mut [i32; 64],
-        dc: &Table,
-        ac: &Table,
-        quant: &[i32; 64],
-        prediction: &mut i32,
-    ) -> Result<usize, Error> {
-        // On a copy, which stays in registers; stored back once.
-        let mut reader = *self;
-        let result = reader.coefficients(block, dc, ac, quant, prediction);
-        *self = reader;
-        result
-    }
-
-    #[inline(always)]
-    fn coefficients(
         &mut self,
         block: &mut [i32; 64],
         dc: &Table,

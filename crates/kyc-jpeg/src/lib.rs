@@ -49,6 +49,25 @@ pub struct Image {
     pub exif: Option<Vec<u8>>,
 }
 
+impl Plane {
+    /// A decoded block's samples at (`x`, `y`), clipped to the plane (the
+    /// padding blocks past its edge are dropped). `end` is one past the
+    /// block's last coded zigzag index, which picks the cheapest transform.
+    fn put(&mut self, x: usize, y: usize, block: &[i32; 64], end: usize) {
+        if x >= self.width || y >= self.height {
+            return;
+        }
+        let (w, h, stride) = (self.width - x, self.height - y, self.width);
+        let out = &mut self.data[y * stride + x..];
+        match end {
+            1 => idct::idct_dc(block[0], out, stride, w, h),
+            // Zigzag positions 0-9 all lie in the top-left 4x4.
+            2..=10 => idct::idct_block(block, true, out, stride, w, h),
+            _ => idct::idct_block(block, false, out, stride, w, h),
+        }
+    }
+}
+
 struct Component {
     id: u8,
     h: usize,
@@ -316,25 +335,11 @@ impl Scan<'_> {
                 for &(c, dc, ac) in &order {
                     let comp = &self.components[c];
                     let quant = &self.quant[comp.quant];
-                    let plane = &mut planes[c];
-                    for by in 0..comp.v {
-                        for bx in 0..comp.h {
-                            block.fill(0);
-                            let end =
-                                reader.block(&mut block, dc, ac, quant, &mut predictions[c])?;
-                            let (x, y) = ((mx * comp.h + bx) * 8, (my * comp.v + by) * 8);
-                            if x >= plane.width || y >= plane.height {
-                                continue;
-                            }
-                            let (w, h) = (plane.width - x, plane.height - y);
-                            let out = &mut plane.data[y * plane.width + x..];
-                            match end {
-                                1 => idct::idct_dc(block[0], out, plane.width, w, h),
-                                // Zigzag positions 0-9 all lie in the top-left 4x4.
-                                2..=10 => idct::idct_block(&block, true, out, plane.width, w, h),
-                                _ => idct::idct_block(&block, false, out, plane.width, w, h),
-                            }
-                        }
+                    for (bx, by) in (0..comp.v).flat_map(|by| (0..comp.h).map(move |bx| (bx, by))) {
+                        block.fill(0);
+                        let end = reader.block(&mut block, dc, ac, quant, &mut predictions[c])?;
+                        let (x, y) = ((mx * comp.h + bx) * 8, (my * comp.v + by) * 8);
+                        planes[c].put(x, y, &block, end);
                     }
                 }
             }
