@@ -2,6 +2,8 @@
 //! warped flat to a canonical rectangle when its corners are known, grey,
 //! scaled so text is near 30 px x-height.
 
+use std::borrow::Cow;
+
 use image::{imageops, GrayImage, RgbImage};
 use kyc_checker::{Corners, FieldLocation};
 
@@ -108,7 +110,8 @@ trait Pixels: Copy {
     fn luma(raw: &[u8], i: usize) -> f64;
     /// [`Pixels::luma`] in 16.16 fixed point, unrounded.
     fn luma_fixed(raw: &[u8], i: usize) -> u32;
-    fn to_gray(&self) -> GrayImage;
+    /// The whole image in grey (borrowed when it already is).
+    fn to_gray(&self) -> Cow<'_, GrayImage>;
 }
 
 impl Pixels for &RgbImage {
@@ -125,8 +128,8 @@ impl Pixels for &RgbImage {
     fn luma_fixed(raw: &[u8], i: usize) -> u32 {
         luma_fixed(raw, i)
     }
-    fn to_gray(&self) -> GrayImage {
-        to_gray(self)
+    fn to_gray(&self) -> Cow<'_, GrayImage> {
+        Cow::Owned(to_gray(self))
     }
 }
 
@@ -144,8 +147,8 @@ impl Pixels for &GrayImage {
     fn luma_fixed(raw: &[u8], i: usize) -> u32 {
         u32::from(raw[i]) << 16
     }
-    fn to_gray(&self) -> GrayImage {
-        (*self).clone()
+    fn to_gray(&self) -> Cow<'_, GrayImage> {
+        Cow::Borrowed(self)
     }
 }
 
@@ -161,8 +164,8 @@ impl Prepared {
         scale_for: impl Fn(f64, f64) -> f64,
     ) -> Self {
         match source {
-            Source::Rgb(rgb) => Self::with_warp(rgb, corners, scale_for, warp_rgb),
-            Source::Luma(luma) => Self::with_warp(luma, corners, scale_for, warp_rgb),
+            Source::Rgb(rgb) => Self::with_warp(rgb, corners, scale_for, warp_luma),
+            Source::Luma(luma) => Self::with_warp(luma, corners, scale_for, warp_luma),
         }
     }
 
@@ -178,24 +181,24 @@ impl Prepared {
         scale_for: impl Fn(f64, f64) -> f64,
     ) -> Self {
         match source {
-            Source::Rgb(rgb) => Self::with_warp(rgb, Some(corners), scale_for, warp_rgb_fixed),
-            Source::Luma(luma) => Self::with_warp(luma, Some(corners), scale_for, warp_rgb_fixed),
+            Source::Rgb(rgb) => Self::with_warp(rgb, Some(corners), scale_for, warp_luma_fixed),
+            Source::Luma(luma) => Self::with_warp(luma, Some(corners), scale_for, warp_luma_fixed),
         }
     }
 
     fn with_warp<P: Pixels>(
-        rgb: P,
+        pixels: P,
         corners: Option<&Corners>,
         scale_for: impl Fn(f64, f64) -> f64,
         warp: Warp<P>,
     ) -> Self {
-        let source = rgb.dimensions();
+        let source = pixels.dimensions();
         if let Some(c) = corners {
             let (w, h) = quad_size(c);
             let s = scale_for(w, h);
             if let Some((ow, oh)) = output_size(w, h, s) {
                 if let (Some(hom), Some(image)) =
-                    (Homography::rect_to_quad(w, h, c), warp(rgb, c, ow, oh))
+                    (Homography::rect_to_quad(w, h, c), warp(pixels, c, ow, oh))
                 {
                     return Self {
                         image,
@@ -206,10 +209,10 @@ impl Prepared {
                 }
             }
         }
-        let gray = rgb.to_gray();
+        let gray = pixels.to_gray();
         let s = scale_for(f64::from(source.0), f64::from(source.1));
         let image = if (s - 1.0).abs() < 1e-3 {
-            gray
+            gray.into_owned()
         } else {
             resize_to(&gray, s)
         };
@@ -277,17 +280,17 @@ pub fn quick_copy(
 }
 
 fn quick_copy_of<P: Pixels>(
-    rgb: P,
+    pixels: P,
     corners: Option<&Corners>,
     scale_for: impl Fn(f64, f64) -> f64,
 ) -> Option<GrayImage> {
-    let (sw, sh) = rgb.dimensions();
+    let (sw, sh) = pixels.dimensions();
     let whole = rectangle(sw, sh);
     let quad = corners.unwrap_or(&whole);
     let (w, h) = quad_size(quad);
     let s = scale_for(w, h);
     let (ow, oh) = output_size(w, h, s)?;
-    let raw = rgb.raw();
+    let raw = pixels.raw();
     let (width, height) = (sw as usize, sh as usize);
     if s > 1.0 {
         // Enlarged pixels sampled at the nearest source pixel become blocks
@@ -296,7 +299,7 @@ fn quick_copy_of<P: Pixels>(
             bilinear_luma_fixed::<P>(raw, width, height, u, v)
         });
     }
-    nearest_luma(rgb, quad, ow, oh)
+    nearest_luma(pixels, quad, ow, oh)
 }
 
 /// Output pixels per exactly mapped point of [`nearest_luma`]: between
@@ -335,10 +338,15 @@ fn row_spans(
 /// (perspective bends an 8-pixel stretch by far less than a pixel), so a
 /// pixel costs two integer adds instead of a division: the copy was
 /// memory- and division-bound, most of the cost of looking for an MRZ.
-fn nearest_luma<P: Pixels>(rgb: P, quad: &Corners, width: u32, height: u32) -> Option<GrayImage> {
+fn nearest_luma<P: Pixels>(
+    pixels: P,
+    quad: &Corners,
+    width: u32,
+    height: u32,
+) -> Option<GrayImage> {
     let hom = Homography::rect_to_quad(f64::from(width), f64::from(height), quad)?;
-    let raw = rgb.raw();
-    let (sw, sh) = rgb.dimensions();
+    let raw = pixels.raw();
+    let (sw, sh) = pixels.dimensions();
     let source_width = sw as usize;
     let (max_u, max_v) = (i64::from(sw) << 16, i64::from(sh) << 16);
     let inside = |u: i64, v: i64| u >= 0 && v >= 0 && u < max_u && v < max_v;
@@ -420,26 +428,36 @@ pub fn warp(gray: &GrayImage, corners: &Corners, width: u32, height: u32) -> Opt
     })
 }
 
-/// [`warp`] straight from a colour image to grey: only the pixels the
-/// output samples are converted, which is cheaper than a grey copy of a
-/// whole photo when the output is smaller than the source.
-fn warp_rgb<P: Pixels>(rgb: P, corners: &Corners, width: u32, height: u32) -> Option<GrayImage> {
-    warp_with(corners, width, height, rgb.dimensions(), |u, v| {
-        bilinear_luma(rgb, u, v)
+/// [`warp`] straight from a [`Source`]'s pixels: a colour image's luma is
+/// computed only at the pixels the output samples, which is cheaper than a
+/// grey copy of a whole photo when the output is smaller than the source.
+fn warp_luma<P: Pixels>(
+    pixels: P,
+    corners: &Corners,
+    width: u32,
+    height: u32,
+) -> Option<GrayImage> {
+    warp_with(corners, width, height, pixels.dimensions(), |u, v| {
+        bilinear_luma(pixels, u, v)
     })
 }
 
-/// [`warp_rgb`] interpolating in integer arithmetic (see
+/// [`warp_luma`] interpolating in integer arithmetic (see
 /// [`bilinear_luma_fixed`]), the homography evaluated exactly every
 /// [`NEAREST_SPAN`] pixels of a row and stepped in 16.16 fixed point
 /// between, as [`nearest_luma`] does: no division and no float per pixel
 /// where a span lies inside the image (measured: 16 ns a pixel with a
 /// division and the float interpolation, the most expensive step of an
 /// MRZ read by template).
-fn warp_rgb_fixed<P: Pixels>(rgb: P, quad: &Corners, width: u32, height: u32) -> Option<GrayImage> {
+fn warp_luma_fixed<P: Pixels>(
+    pixels: P,
+    quad: &Corners,
+    width: u32,
+    height: u32,
+) -> Option<GrayImage> {
     let hom = Homography::rect_to_quad(f64::from(width), f64::from(height), quad)?;
-    let raw = rgb.raw();
-    let (sw, sh) = rgb.dimensions();
+    let raw = pixels.raw();
+    let (sw, sh) = pixels.dimensions();
     let (sw, sh) = (sw as usize, sh as usize);
     // Pixel centres are at +0.5: the interpolation's own origin is half a
     // pixel up and left of the mapped point.
@@ -448,7 +466,7 @@ fn warp_rgb_fixed<P: Pixels>(rgb: P, quad: &Corners, width: u32, height: u32) ->
     // The luma of the quad's bounding box, computed once: each source
     // pixel is a tap of several output pixels (the reading copy enlarges),
     // and converting it at every tap was most of the warp's cost.
-    let plane = LumaPlane::of_box(rgb, quad);
+    let plane = LumaPlane::of_box(pixels, quad);
     // Both taps of each axis inside the box: no clamping needed.
     let (tap_u, tap_v) = (
         ((plane.x1 as i64 - 1) << 16) - 1,
@@ -512,8 +530,8 @@ struct LumaPlane {
 impl LumaPlane {
     /// The plane of the bounding box of `quad`, a pixel wider each side,
     /// inside the image (empty when the quad is outside it).
-    fn of_box<P: Pixels>(rgb: P, quad: &Corners) -> LumaPlane {
-        let (sw, sh) = rgb.dimensions();
+    fn of_box<P: Pixels>(pixels: P, quad: &Corners) -> LumaPlane {
+        let (sw, sh) = pixels.dimensions();
         let (sw, sh) = (sw as usize, sh as usize);
         let xs = quad.iter().map(|c| c[0]);
         let ys = quad.iter().map(|c| c[1]);
@@ -523,7 +541,7 @@ impl LumaPlane {
         let x1 = hi(xs.fold(f64::NEG_INFINITY, f64::max), sw).max(x0);
         let y0 = lo(ys.clone().fold(f64::INFINITY, f64::min)).min(sh);
         let y1 = hi(ys.fold(f64::NEG_INFINITY, f64::max), sh).max(y0);
-        let raw = rgb.raw();
+        let raw = pixels.raw();
         let mut luma = Vec::with_capacity((x1 - x0) * (y1 - y0));
         for y in y0..y1 {
             luma.extend((x0..x1).map(|x| (P::luma_fixed(raw, y * sw + x) >> 8) as u16));
@@ -831,7 +849,7 @@ mod tests {
             image::Rgb([(x * 2) as u8, (y * 2) as u8, ((x + y) % 256) as u8])
         });
         let quad = [[10.5, 7.0], [110.0, 12.0], [100.0, 85.0], [5.0, 80.0]];
-        let direct = warp_rgb(&rgb, &quad, 64, 48).unwrap();
+        let direct = warp_luma(&rgb, &quad, 64, 48).unwrap();
         let via_grey = warp(&to_gray(&rgb), &quad, 64, 48).unwrap();
         let worst = largest_difference(&direct, &via_grey);
         assert!(
@@ -844,7 +862,7 @@ mod tests {
 
     #[test]
     fn an_enlarged_quick_copy_matches_the_float_interpolation() {
-        // The quick copy's integer interpolation against warp_rgb's float
+        // The quick copy's integer interpolation against warp_luma's float
         // one, on a colour gradient in perspective enlarged 1.5x, with
         // corners on and beyond the image's edges.
         let rgb = RgbImage::from_fn(120, 90, |x, y| {
@@ -854,7 +872,7 @@ mod tests {
         let (w, h) = quad_size(&quad);
         let (ow, oh) = output_size(w, h, 1.5).unwrap();
         let quick = quick_copy(Source::Rgb(&rgb), Some(&quad), |_, _| 1.5).unwrap();
-        let exact = warp_rgb(&rgb, &quad, ow, oh).unwrap();
+        let exact = warp_luma(&rgb, &quad, ow, oh).unwrap();
         assert_eq!(quick.dimensions(), exact.dimensions());
         let worst = largest_difference(&quick, &exact);
         assert!(
@@ -865,7 +883,7 @@ mod tests {
 
     #[test]
     fn the_stepped_integer_warp_matches_the_float_one() {
-        // Prepared::quick's warp against warp_rgb, enlarged 1.7x from a
+        // Prepared::quick's warp against warp_luma, enlarged 1.7x from a
         // quad in perspective with corners on and beyond the image's
         // edges: within a grey level inside, white outside, like it.
         let rgb = RgbImage::from_fn(150, 100, |x, y| {
@@ -874,8 +892,8 @@ mod tests {
         let quad = [[-6.0, 0.0], [149.9, 4.0], [140.0, 108.0], [3.0, 95.5]];
         let (w, h) = quad_size(&quad);
         let (ow, oh) = output_size(w, h, 1.7).unwrap();
-        let stepped = warp_rgb_fixed(&rgb, &quad, ow, oh).unwrap();
-        let exact = warp_rgb(&rgb, &quad, ow, oh).unwrap();
+        let stepped = warp_luma_fixed(&rgb, &quad, ow, oh).unwrap();
+        let exact = warp_luma(&rgb, &quad, ow, oh).unwrap();
         let worst = largest_difference(&stepped, &exact);
         assert!(
             worst.is_some_and(|d| d <= 1),

@@ -93,8 +93,12 @@ fn reduce(
     (fx, sx): (usize, usize),
     (fy, sy): (usize, usize),
 ) -> Cow<'_, [u8]> {
-    if (fx, fy) == (2, 2) && (sx, sy) == (1, 1) && plane.width >= 2 * w && plane.height >= 2 * h {
-        return Cow::Owned(halve(plane, w, h));
+    if (fx, fy) == (2, 2) && (sx, sy) == (1, 1) && (plane.width / 2, plane.height / 2) == (w, h) {
+        return Cow::Owned(super::halve_pixels::<1>(
+            &plane.data,
+            plane.width,
+            plane.height,
+        ));
     }
     if (fx, fy) == (sx, sy) && plane.width >= w && plane.height >= h {
         // Stored at the output's own scale (a 4:2:0 photo's chroma halved).
@@ -126,25 +130,6 @@ fn reduce(
         }
     }
     Cow::Owned(out)
-}
-
-/// [`reduce`] by exactly 2 on a full-size plane: rows added pairwise
-/// first (a flat loop the compiler vectorises), then columns, as
-/// [`super::box_reduce`]'s `halve` does for colour.
-fn halve(plane: &Plane, w: usize, h: usize) -> Vec<u8> {
-    let mut out = vec![0u8; w * h];
-    let mut pair = vec![0u16; 2 * w];
-    for (oy, dst) in out.chunks_exact_mut(w).enumerate() {
-        let top = &plane.data[2 * oy * plane.width..][..2 * w];
-        let bottom = &plane.data[(2 * oy + 1) * plane.width..][..2 * w];
-        for ((p, &a), &b) in pair.iter_mut().zip(top).zip(bottom) {
-            *p = u16::from(a) + u16::from(b);
-        }
-        for (d, s) in dst.iter_mut().zip(pair.chunks_exact(2)) {
-            *d = ((s[0] + s[1] + 2) >> 2) as u8;
-        }
-    }
-    out
 }
 
 #[cfg(test)]
